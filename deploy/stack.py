@@ -32,24 +32,6 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 SERVICES = {"eligibility": 8001, "claims": 8002, "remittance": 8003, "denials": 8004}
-# Topics per aggregate. More than one partition where per-key ordering matters.
-TOPICS = {
-    "rcm.eligibility": 3,
-    "rcm.claims": 6,
-    "rcm.remittance": 6,
-    "rcm.denials": 3,
-    "rcm.reference": 3,
-}
-# (topic, consumer group) pairs the services subscribe to; each gets a dead-letter topic.
-SUBSCRIPTIONS = [
-    ("rcm.reference", "denials"),
-    ("rcm.reference", "remittance"),
-    ("rcm.eligibility", "claims"),
-    ("rcm.remittance", "claims"),
-    ("rcm.denials", "claims"),
-    ("rcm.claims", "denials"),
-    ("rcm.remittance", "denials"),
-]
 HEALTH_TOPIC = "rcm.healthcheck"
 
 
@@ -423,12 +405,11 @@ async def _kafka_probe(bootstrap: str, create: bool) -> None:
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=5000)
     await admin.start()
     try:
+        from rcm_shared.messaging.topology import all_topics
+
         existing = set(await admin.list_topics())
-        wanted = dict(TOPICS)
+        wanted = all_topics() if create else {}
         wanted[HEALTH_TOPIC] = 1
-        if create:
-            for topic, group in SUBSCRIPTIONS:
-                wanted[f"{topic}.{group}.dlq"] = 1
         missing = [NewTopic(t, n, 1) for t, n in wanted.items() if t not in existing]
         if missing:
             await admin.create_topics(missing)

@@ -1,1 +1,11 @@
-def main() -> None: ...
+from rcm_shared.runtime import serve_main
+
+from rcm_claims.config import ClaimsSettings
+
+
+def main() -> None:
+    serve_main("claims", "rcm_claims.app:create_app", 8002, ClaimsSettings())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,1 +1,11 @@
-def main() -> None: ...
+from rcm_shared.runtime import serve_main
+
+from rcm_eligibility.config import EligibilitySettings
+
+
+def main() -> None:
+    serve_main("eligibility", "rcm_eligibility.app:create_app", 8001, EligibilitySettings())
+
+
+if __name__ == "__main__":
+    main()

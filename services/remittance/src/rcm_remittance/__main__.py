@@ -1,1 +1,11 @@
-def main() -> None: ...
+from rcm_shared.runtime import serve_main
+
+from rcm_remittance.config import RemittanceSettings
+
+
+def main() -> None:
+    serve_main("remittance", "rcm_remittance.app:create_app", 8003, RemittanceSettings())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from rcm_shared.messaging.topology import SUBSCRIPTIONS
+from rcm_shared.runtime import ServiceSpec, build_app
+
+from rcm_claims.api import router
+from rcm_claims.config import ClaimsSettings
+from rcm_claims.handlers import HANDLERS
+
+SERVICE_DIR = Path(__file__).resolve().parents[2]
+
+
+def create_app(settings: ClaimsSettings | None = None, run_workers: bool | None = None) -> FastAPI:
+    spec = ServiceSpec(
+        name="claims",
+        settings=settings or ClaimsSettings(),
+        service_dir=SERVICE_DIR,
+        routers=[router],
+        handlers=HANDLERS,
+        subscriptions=SUBSCRIPTIONS["claims"],
+        description="Professional claims: intake, scrubbing, 837P, acknowledgments, lifecycle.",
+    )
+    return build_app(spec, run_workers)

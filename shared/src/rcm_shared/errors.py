@@ -1,0 +1,116 @@
+"""One error hierarchy and the FastAPI handlers that render it.
+
+Body shape everywhere: {"error": code, "detail": ...}. Validation errors list field paths;
+an unexpected error gets an id to quote to support and nothing else (no stack, no PHI).
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+import uuid
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger("rcm.errors")
+
+
+class RcmError(Exception):
+    status_code = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, detail: Any = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.detail = detail
+
+    def body(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"error": self.code, "message": self.message}
+        if self.detail is not None:
+            body["detail"] = self.detail
+        return body
+
+
+class NotFound(RcmError):
+    status_code = 404
+    code = "not_found"
+
+
+class Conflict(RcmError):
+    status_code = 409
+    code = "conflict"
+
+
+class Unauthorized(RcmError):
+    status_code = 401
+    code = "unauthorized"
+
+
+class Forbidden(RcmError):
+    status_code = 403
+    code = "forbidden"
+
+
+class InvalidInput(RcmError):
+    """Input that parsed but breaks a rule; `detail` lists {"path", "message"} items."""
+
+    status_code = 422
+    code = "invalid_input"
+
+
+def field_path(loc: tuple[int | str, ...] | list[int | str]) -> str:
+    """('body', 'lines', 0, 'charge') -> 'body.lines[0].charge'"""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def _validation_items(exc: RequestValidationError) -> list[dict[str, Any]]:
+    # Only the path, message and type: the offending value could be PHI.
+    return [
+        {"path": field_path(err.get("loc", ())), "message": err.get("msg", ""),
+         "type": err.get("type", "")}
+        for err in exc.errors()
+    ]
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(RcmError)
+    async def _rcm(_: Request, exc: RcmError) -> JSONResponse:
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
+        return JSONResponse(exc.body(), status_code=exc.status_code, headers=headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse(
+            {"error": "validation_error", "message": "request is invalid",
+             "detail": _validation_items(exc)},
+            status_code=422,
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return JSONResponse({"error": code, "message": str(exc.detail)},
+                            status_code=exc.status_code)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+        error_id = uuid.uuid4().hex
+        # The exception type and id only: messages of driver errors can echo row values.
+        log.error("unhandled error", extra={
+            "error_id": error_id, "exc_type": type(exc).__name__,
+            "stack": "".join(traceback.format_tb(exc.__traceback__))[-4000:],
+        })
+        return JSONResponse(
+            {"error": "internal_error", "message": "unexpected error", "error_id": error_id},
+            status_code=500,
+        )

@@ -1,0 +1,119 @@
+"""Every event type the system publishes: one pydantic model per type and version.
+
+A model's class attributes say where it goes: `event_type`, the `topic` (one per
+aggregate) and `key_field`, the payload field whose value is the Kafka key (the aggregate
+id, so one aggregate's events stay in order on one partition).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, ClassVar, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from rcm_shared.events.envelope import CloudEvent
+
+TOPIC_ELIGIBILITY = "rcm.eligibility"
+TOPIC_CLAIMS = "rcm.claims"
+TOPIC_REMITTANCE = "rcm.remittance"
+TOPIC_DENIALS = "rcm.denials"
+TOPIC_REFERENCE = "rcm.reference"
+
+
+class EventPayload(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    event_type: ClassVar[str]
+    topic: ClassVar[str]
+    key_field: ClassVar[str]
+    summary: ClassVar[str]
+
+    @property
+    def key(self) -> str:
+        return str(getattr(self, self.key_field))
+
+
+CATALOG: dict[str, type[EventPayload]] = {}
+P = TypeVar("P", bound=type[EventPayload])
+
+
+def register(model: P) -> P:
+    if model.event_type in CATALOG:
+        raise ValueError(f"event type registered twice: {model.event_type}")
+    CATALOG[model.event_type] = model
+    return model
+
+
+def new_event(
+    payload: EventPayload,
+    *,
+    tenant_id: str,
+    source: str,
+    correlation_id: str | None = None,
+    causation_id: str | None = None,
+    traceparent: str | None = None,
+) -> CloudEvent:
+    event_id = str(uuid.uuid4())
+    return CloudEvent(
+        id=event_id,
+        source=source,
+        type=payload.event_type,
+        subject=payload.key,
+        tenantid=tenant_id,
+        correlationid=correlation_id or event_id,
+        causationid=causation_id,
+        traceparent=traceparent,
+        data=payload.model_dump(mode="json"),
+    )
+
+
+def payload_of(event: CloudEvent) -> EventPayload:
+    """The typed payload; raises KeyError for an unknown type, ValidationError for bad data."""
+    return CATALOG[event.type].model_validate(event.data)
+
+
+def catalog_entries() -> list[tuple[str, type[EventPayload]]]:
+    return sorted(CATALOG.items())
+
+
+def _schema_extra(schema: dict[str, Any]) -> None:
+    schema.pop("title", None)
+
+
+# ------------------------------------------------------------------ reference data
+
+
+class Address(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    line1: str = Field(min_length=1, max_length=55)
+    line2: str | None = Field(default=None, max_length=55)
+    city: str = Field(min_length=2, max_length=30)
+    state: str = Field(pattern=r"^[A-Z]{2}$")
+    postal_code: str = Field(pattern=r"^\d{5}(\d{4})?$")
+
+
+class _ClinicFields(EventPayload):
+    topic: ClassVar[str] = TOPIC_REFERENCE
+    key_field: ClassVar[str] = "clinic_id"
+
+    clinic_id: str
+    name: str
+    npi: str = Field(pattern=r"^\d{10}$")
+    tax_id: str = Field(pattern=r"^\d{9}$")
+    taxonomy_code: str = Field(pattern=r"^[0-9A-Z]{9}X$")
+    address: Address
+    version: int = Field(ge=1, description="increases by one with every change")
+
+
+@register
+class ClinicRegistered(_ClinicFields):
+    event_type: ClassVar[str] = "rcm.clinic.registered.v1"
+    summary: ClassVar[str] = "A billing provider (clinic) was registered for a tenant."
+
+
+@register
+class ClinicUpdated(_ClinicFields):
+    event_type: ClassVar[str] = "rcm.clinic.updated.v1"
+    summary: ClassVar[str] = "A clinic's billing details changed; carries the whole new state."

@@ -1,0 +1,176 @@
+"""Idempotent consumer runner.
+
+Per message, in one database transaction: insert (consumer group, event id) into the inbox,
+stop there if it was already present, else run the handler. The Kafka offset is committed
+only after the database commit, so a crash anywhere redelivers and the inbox absorbs it.
+A handler that keeps failing is retried with backoff, then its message goes to the DLQ
+with the reason in its headers and the consumer moves on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+
+from aiokafka import AIOKafkaProducer, ConsumerRecord
+from aiokafka.errors import CommitFailedError, KafkaError
+from pydantic import ValidationError
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from rcm_shared.events.envelope import CloudEvent
+from rcm_shared.messaging.dlq import describe_error, dlq_headers, dlq_topic
+from rcm_shared.messaging.kafka import make_consumer, make_producer
+from rcm_shared.messaging.tables import inbox
+from rcm_shared.observability import EVENTS_CONSUMED, correlation_id_var
+
+log = logging.getLogger("rcm.consumer")
+
+Handler = Callable[[AsyncSession, CloudEvent], Awaitable[None]]
+
+
+class PermanentError(Exception):
+    """Raised by a handler when retrying cannot help (bad payload, unknown tenant)."""
+
+
+NOT_RETRYABLE = (PermanentError, ValidationError)
+
+
+class ConsumerRunner:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        *,
+        service: str,
+        group: str,
+        topics: list[str],
+        handlers: Mapping[str, Handler],
+        bootstrap: str,
+        prefix: str = "",
+        max_attempts: int = 5,
+        backoff_seconds: float = 0.5,
+        producer_factory: Callable[[str, str], AIOKafkaProducer] = make_producer,
+    ) -> None:
+        self.sessions = sessions
+        self.service = service
+        self.group = group  # logical name: names the DLQ
+        self.group_id = prefix + group  # the Kafka consumer group
+        self.topics = [prefix + t for t in topics]
+        self.handlers = dict(handlers)
+        self.bootstrap = bootstrap
+        self.max_attempts = max_attempts
+        self.backoff_seconds = backoff_seconds
+        self.producer_factory = producer_factory
+        self._dlq: AIOKafkaProducer | None = None
+        self.assigned = asyncio.Event()
+        self.processed = 0
+        self.duplicates = 0
+        self.dead_lettered = 0
+
+    async def run(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                await self._consume(stop)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - reconnect after broker trouble
+                log.warning("consumer failed; restarting", extra={
+                    "group": self.group_id, "exc_type": type(exc).__name__})
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), 2.0)
+
+    async def _consume(self, stop: asyncio.Event) -> None:
+        consumer = make_consumer(self.bootstrap, self.group_id, self.topics)
+        await consumer.start()
+        self._dlq = self.producer_factory(self.bootstrap, f"{self.group_id}-dlq")
+        await self._dlq.start()
+        try:
+            while not stop.is_set():
+                if consumer.assignment():
+                    self.assigned.set()
+                batch = await consumer.getmany(timeout_ms=500, max_records=500)
+                for tp, messages in batch.items():
+                    for msg in messages:
+                        await self.handle(msg)
+                    try:
+                        await consumer.commit({tp: messages[-1].offset + 1})
+                    except (CommitFailedError, KafkaError) as exc:
+                        # A rebalance took the partition: its next owner redelivers, and
+                        # the inbox turns the redelivery into a no-op.
+                        log.warning("offset commit failed", extra={
+                            "group": self.group_id, "exc_type": type(exc).__name__})
+        finally:
+            with contextlib.suppress(Exception):
+                await consumer.stop()
+            dlq, self._dlq = self._dlq, None
+            with contextlib.suppress(Exception):
+                await dlq.stop()
+
+    async def handle(self, msg: ConsumerRecord[bytes, bytes]) -> str:
+        """Process one record; returns the outcome (processed, duplicate, ignored, dlq)."""
+        try:
+            event = CloudEvent.from_bytes(msg.value or b"")
+        except ValidationError as exc:
+            await self._dead_letter(msg, describe_error(exc), 1)
+            return self._count("unparseable", "dlq")
+        handler = self.handlers.get(event.type)
+        if handler is None:
+            return self._count(event.type, "ignored")
+        token = correlation_id_var.set(event.correlationid)
+        try:
+            return await self._handle_event(msg, event, handler)
+        finally:
+            correlation_id_var.reset(token)
+
+    async def _handle_event(self, msg: ConsumerRecord[bytes, bytes], event: CloudEvent,
+                            handler: Handler) -> str:
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                async with self.sessions() as session, session.begin():
+                    inserted = await session.execute(
+                        insert(inbox)
+                        .values(consumer_group=self.group_id, event_id=event.id,
+                                event_type=event.type, tenant_id=event.tenantid)
+                        .on_conflict_do_nothing()
+                        .returning(inbox.c.event_id)
+                    )
+                    if inserted.first() is None:
+                        self.duplicates += 1
+                        return self._count(event.type, "duplicate")
+                    await handler(session, event)
+                self.processed += 1
+                return self._count(event.type, "processed")
+            except NOT_RETRYABLE as exc:
+                await self._dead_letter(msg, describe_error(exc), attempt)
+                return self._count(event.type, "dlq")
+            except Exception as exc:  # noqa: BLE001 - any handler failure is retried
+                if attempt >= self.max_attempts:
+                    await self._dead_letter(msg, describe_error(exc), attempt)
+                    return self._count(event.type, "dlq")
+                log.info("handler failed; retrying", extra={
+                    "group": self.group_id, "event_id": event.id, "event_type": event.type,
+                    "attempt": attempt, "exc_type": type(exc).__name__})
+                await asyncio.sleep(self.backoff_seconds * 2 ** (attempt - 1))
+
+    async def _dead_letter(self, msg: ConsumerRecord[bytes, bytes], error: str,
+                           attempts: int) -> None:
+        assert self._dlq is not None, "dead-letter producer not started"
+        target = dlq_topic(msg.topic, self.group)
+        await self._dlq.send_and_wait(
+            target, value=msg.value, key=msg.key,
+            headers=dlq_headers(msg, self.group, error, attempts),
+        )
+        self.dead_lettered += 1
+        log.warning("message dead-lettered", extra={
+            "group": self.group_id, "dlq": target, "partition": msg.partition,
+            "offset": msg.offset, "reason": error[:200]})
+
+    def _count(self, event_type: str, outcome: str) -> str:
+        EVENTS_CONSUMED.labels(self.service, self.group_id, event_type, outcome).inc()
+        return outcome
+
+

@@ -1,0 +1,116 @@
+"""JSON logs carrying request and correlation ids (never PHI), and Prometheus metrics."""
+
+from __future__ import annotations
+
+import contextvars
+import json
+import logging
+import sys
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import FastAPI, Request, Response
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
+
+request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "request_id", default=None
+)
+correlation_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "correlation_id", default=None
+)
+
+# Attributes every LogRecord has; anything else passed via `extra=` is emitted as a field.
+_STANDARD = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "taskName"}
+
+# Labels are identifiers and code values only: never member ids, names or dates of birth.
+HTTP_LATENCY = Histogram(
+    "rcm_http_request_duration_seconds", "HTTP request latency",
+    ["service", "method", "route", "status"],
+)
+EVENTS_PUBLISHED = Counter(
+    "rcm_events_published_total", "Events published from the outbox", ["service", "type"]
+)
+EVENTS_CONSUMED = Counter(
+    "rcm_events_consumed_total", "Events consumed, by outcome",
+    ["service", "group", "type", "outcome"],
+)
+OUTBOX_LAG = Gauge("rcm_outbox_unsent", "Outbox rows not yet published", ["service"])
+OUTBOX_OLDEST = Gauge(
+    "rcm_outbox_oldest_unsent_seconds", "Age of the oldest unsent outbox row", ["service"]
+)
+
+
+class JsonFormatter(logging.Formatter):
+    def __init__(self, service: str) -> None:
+        super().__init__()
+        self.service = service
+
+    def format(self, record: logging.LogRecord) -> str:
+        doc: dict[str, Any] = {
+            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(),
+            "level": record.levelname,
+            "service": self.service,
+            "logger": record.name,
+            "msg": record.getMessage(),
+        }
+        if rid := request_id_var.get():
+            doc["request_id"] = rid
+        if cid := correlation_id_var.get():
+            doc["correlation_id"] = cid
+        for key, value in record.__dict__.items():
+            if key not in _STANDARD and not key.startswith("_"):
+                doc[key] = value
+        if record.exc_info and record.exc_info[0] is not None:
+            # the type only: exception messages from drivers can quote row values
+            doc["exc_type"] = record.exc_info[0].__name__
+        return json.dumps(doc, default=str)
+
+
+def configure_logging(service: str, level: str = "INFO") -> None:
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(JsonFormatter(service))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    # uvicorn's access log prints full query strings; our middleware logs routes instead
+    logging.getLogger("uvicorn.access").disabled = True
+    logging.getLogger("aiokafka").setLevel(logging.WARNING)
+
+
+def install_observability(app: FastAPI, service: str) -> None:
+    log = logging.getLogger(f"rcm.{service}.http")
+
+    @app.middleware("http")
+    async def _observe(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        rid = request.headers.get("x-request-id") or uuid.uuid4().hex
+        cid = request.headers.get("x-correlation-id") or rid
+        rid_token = request_id_var.set(rid)
+        cid_token = correlation_id_var.set(cid)
+        started = time.perf_counter()
+        status = 500
+        try:
+            response = await call_next(request)
+            status = response.status_code
+            response.headers["x-request-id"] = rid
+            response.headers["x-correlation-id"] = cid
+            return response
+        finally:
+            elapsed = time.perf_counter() - started
+            route = request.scope.get("route")
+            # the route template (/v1/claims/{claim_id}), never the raw path or query
+            template = getattr(route, "path", "unmatched")
+            HTTP_LATENCY.labels(service, request.method, template, str(status)).observe(elapsed)
+            if template not in ("/healthz", "/readyz", "/metrics"):
+                log.info("request", extra={"method": request.method, "route": template,
+                                           "status": status, "ms": round(elapsed * 1000, 2)})
+            request_id_var.reset(rid_token)
+            correlation_id_var.reset(cid_token)
+
+    @app.get("/metrics", include_in_schema=False)
+    async def _metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
