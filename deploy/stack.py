@@ -105,10 +105,13 @@ def check_prerequisites() -> Path:
     if not java:
         problems.append("Java 17+ is missing: apt-get install -y openjdk-17-jre-headless")
     else:
-        out = subprocess.run([java, "-version"], capture_output=True, text=True).stderr
+        out = subprocess.run([java, "-version"], capture_output=True, text=True,
+                             check=False).stderr
         major = out.split('"')[1].split(".")[0] if '"' in out else "0"
         if not major.isdigit() or int(major) < 17:
-            problems.append(f"Java 17+ needed, found {major}: apt-get install -y openjdk-17-jre-headless")
+            problems.append(
+                f"Java 17+ needed, found {major}: apt-get install -y openjdk-17-jre-headless"
+            )
     if not shutil.which("mvn"):
         problems.append("Maven is missing: apt-get install -y maven")
     bindir = pg_bindir()
@@ -221,7 +224,8 @@ def pg_data_dir(cfg: Config) -> Path:
     if user is None or os.environ.get("RCM_PG_DATA"):
         return Path(os.environ.get("RCM_PG_DATA", local))
     cfg.pg_dir.mkdir(parents=True, exist_ok=True)
-    probe = subprocess.run(["runuser", "-u", user, "--", "test", "-x", str(cfg.pg_dir)])
+    probe = subprocess.run(["runuser", "-u", user, "--", "test", "-x", str(cfg.pg_dir)],
+                           check=False)
     if probe.returncode == 0:
         return local
     tag = hashlib.sha1(str(cfg.state).encode()).hexdigest()[:10]  # noqa: S324 - a name, not security
@@ -245,11 +249,26 @@ def psql(cfg: Config, bindir: Path, sql: str, db: str = "postgres") -> str:
     out = subprocess.run(
         [str(bindir / "psql"), "-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1",
          "-h", "127.0.0.1", "-p", str(cfg.pg_port), "-U", "postgres", "-d", db, "-c", sql],
-        capture_output=True, text=True, env={**os.environ, "PGPASSWORD": superuser_password(cfg)},
+        capture_output=True, text=True, check=False,
+        env={**os.environ, "PGPASSWORD": superuser_password(cfg)},
     )
     if out.returncode != 0:
         fail(f"psql failed: {out.stderr.strip()}")
     return out.stdout.strip()
+
+
+def port_busy(port: int) -> bool:
+    import socket
+
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def require_free(port: int, what: str, env_name: str) -> None:
+    if port_busy(port):
+        fail(f"port {port} for {what} is taken by a process this script did not start; "
+             f"stop it or choose another port with {env_name}=...")
 
 
 def pg_start(cfg: Config, bindir: Path) -> None:
@@ -285,6 +304,7 @@ def pg_start(cfg: Config, bindir: Path) -> None:
             return
         except ProcessLookupError:
             pass
+    require_free(cfg.pg_port, "PostgreSQL", "RCM_PG_PORT")
     say(f"starting PostgreSQL on 127.0.0.1:{cfg.pg_port}")
     argv = [str(bindir / "postgres"), "-D", str(data), "-p", str(cfg.pg_port),
             "-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=",
@@ -294,7 +314,8 @@ def pg_start(cfg: Config, bindir: Path) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         ready = subprocess.run(
-            [str(bindir / "pg_isready"), "-h", "127.0.0.1", "-p", str(cfg.pg_port), "-q"]
+            [str(bindir / "pg_isready"), "-h", "127.0.0.1", "-p", str(cfg.pg_port), "-q"],
+            check=False,
         )
         if ready.returncode == 0:
             return
@@ -380,6 +401,8 @@ def kafka_write_config(cfg: Config) -> Path:
 def kafka_start(cfg: Config) -> None:
     if read_pid(cfg, "kafka"):
         return
+    require_free(cfg.kafka_port, "Kafka", "RCM_KAFKA_PORT")
+    require_free(cfg.controller_port, "the Kafka controller", "RCM_KAFKA_CONTROLLER_PORT")
     props = kafka_write_config(cfg)
     if not (cfg.kafka_dir / "data" / "meta.properties").exists():
         cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
@@ -434,7 +457,7 @@ def kafka_wait_ready(cfg: Config) -> None:
         try:
             asyncio.run(asyncio.wait_for(_kafka_probe(bootstrap, create=True), 20))
             return
-        except Exception as exc:  # noqa: BLE001 - retried until the deadline
+        except Exception as exc:
             last = repr(exc)
             time.sleep(1)
     fail(f"Kafka did not become ready in 120s: {last}")
@@ -458,6 +481,7 @@ def service_env(cfg: Config, name: str) -> dict[str, str]:
 def service_start(cfg: Config, name: str) -> None:
     if read_pid(cfg, name):
         return
+    require_free(cfg.service_port(name), name, f"RCM_{name.upper()}_PORT")
     say(f"starting {name} on 127.0.0.1:{cfg.service_port(name)}")
     spawn(cfg, name, [sys.executable, "-m", f"rcm_{name}", "serve"], env=service_env(cfg, name))
 
@@ -505,6 +529,25 @@ def cmd_up(cfg: Config, infra_only: bool) -> None:
         services_wait_ready(cfg, list(SERVICES))
     write_env_file(cfg)
     say(f"up in {time.monotonic() - started:.1f}s")
+    if not infra_only:
+        welcome(cfg)
+
+
+def welcome(cfg: Config) -> None:
+    from rcm_shared.auth import mint_token
+    from rcm_shared.settings import DEV_JWT_SECRET
+
+    token = mint_token(os.environ.get("RCM_JWT_SECRET", DEV_JWT_SECRET), "demo",
+                       subject="make-up")
+    print("\nServices (OpenAPI docs):")
+    for name in SERVICES:
+        print(f"  {name:<12} http://127.0.0.1:{cfg.service_port(name)}/docs")
+    print(f"\nKafka 127.0.0.1:{cfg.kafka_port}   PostgreSQL 127.0.0.1:{cfg.pg_port}")
+    print("\nA token for tenant 'demo' with every scope (12 hours):")
+    print(f"  export TOKEN={token}")
+    print(f"  curl -H \"Authorization: Bearer $TOKEN\" "
+          f"http://127.0.0.1:{cfg.service_port('claims')}/v1/clinics")
+    print("\nStop everything with: make down\n")
 
 
 def write_env_file(cfg: Config) -> None:
@@ -553,6 +596,7 @@ def main() -> None:
                     help="PostgreSQL and Kafka only, no services")
     sub.add_parser("down")
     sub.add_parser("status")
+    sub.add_parser("infra-running", help="exit 0 when PostgreSQL and Kafka run")
     logs = sub.add_parser("logs")
     logs.add_argument("name", nargs="?")
     logs.add_argument("-n", type=int, default=50)
@@ -562,6 +606,8 @@ def main() -> None:
         cmd_up(cfg, args.infra_only)
     elif args.cmd == "down":
         cmd_down(cfg)
+    elif args.cmd == "infra-running":
+        sys.exit(0 if read_pid(cfg, "postgres") and read_pid(cfg, "kafka") else 1)
     elif args.cmd == "status":
         sys.exit(cmd_status(cfg))
     elif args.cmd == "logs":

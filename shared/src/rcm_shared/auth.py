@@ -18,7 +18,7 @@ from rcm_shared.errors import Forbidden, Unauthorized
 ALGORITHM = "HS256"
 AUDIENCE = "rcm-api"
 SERVICES = ("eligibility", "claims", "remittance", "denials")
-ALL_SCOPES = tuple(f"{s}:{a}" for s in SERVICES for a in ("read", "write")) + ("admin",)
+ALL_SCOPES = (*(f"{s}:{a}" for s in SERVICES for a in ("read", "write")), "admin")
 
 
 @dataclass(frozen=True)

@@ -73,7 +73,9 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     handler = logging.StreamHandler(sys.stdout)
     handler.setFormatter(JsonFormatter(service))
     root = logging.getLogger()
-    root.handlers[:] = [handler]
+    # replace an earlier JSON handler (several apps in one test process), keep others
+    root.handlers[:] = [h for h in root.handlers if not isinstance(h.formatter, JsonFormatter)]
+    root.addHandler(handler)
     root.setLevel(level)
     # uvicorn's access log prints full query strings; our middleware logs routes instead
     logging.getLogger("uvicorn.access").disabled = True

@@ -10,12 +10,14 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import os
 import time
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import uvicorn
 from aiokafka.admin import AIOKafkaAdminClient
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -103,7 +105,7 @@ class Runtime:
             async with self.engine.connect() as conn:
                 await asyncio.wait_for(conn.execute(text("SELECT 1")), 3)
             checks["database"] = "ok"
-        except Exception as exc:  # noqa: BLE001 - reported, not raised
+        except Exception as exc:
             checks["database"] = f"error: {type(exc).__name__}"
         checks["kafka"] = await self._kafka_check()
         return checks
@@ -118,7 +120,7 @@ class Runtime:
                 )
                 await asyncio.wait_for(self._kafka_admin.start(), 5)
             await asyncio.wait_for(self._kafka_admin.describe_cluster(), 5)
-        except Exception as exc:  # noqa: BLE001 - reported, not raised
+        except Exception as exc:
             admin, self._kafka_admin = self._kafka_admin, None
             if admin is not None:
                 with contextlib.suppress(Exception):
@@ -179,8 +181,6 @@ async def db_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 def serve_main(service: str, app_factory: str, default_port: int, settings: Any) -> None:
     """`python -m rcm_<service> serve [--role all|api|worker] [--port N]`."""
-    import uvicorn
-
     parser = argparse.ArgumentParser(prog=f"rcm-{service}")
     sub = parser.add_subparsers(dest="cmd", required=True)
     serve = sub.add_parser("serve", help="run the HTTP API and/or the worker")
@@ -188,8 +188,6 @@ def serve_main(service: str, app_factory: str, default_port: int, settings: Any)
     serve.add_argument("--port", type=int, default=None)
     serve.add_argument("--host", default=None)
     args = parser.parse_args()
-    import os
-
     prefix = f"RCM_{service.upper()}_"
     if args.role:
         os.environ[f"{prefix}ROLE"] = args.role

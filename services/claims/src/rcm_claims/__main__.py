@@ -1,6 +1,5 @@
-from rcm_shared.runtime import serve_main
-
 from rcm_claims.config import ClaimsSettings
+from rcm_shared.runtime import serve_main
 
 
 def main() -> None:

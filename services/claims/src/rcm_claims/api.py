@@ -5,12 +5,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from rcm_shared.auth import Principal, requires
-from rcm_shared.runtime import db_session
-
 from rcm_claims import service
 from rcm_claims.models import Clinic
 from rcm_claims.schemas import ClinicIn, ClinicOut, ClinicPage
+from rcm_shared.auth import Principal, requires
+from rcm_shared.runtime import db_session
 
 router = APIRouter(prefix="/v1", tags=["clinics"])
 Session = Annotated[AsyncSession, Depends(db_session)]

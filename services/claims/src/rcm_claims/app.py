@@ -4,17 +4,18 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from rcm_shared.messaging.topology import SUBSCRIPTIONS
-from rcm_shared.runtime import ServiceSpec, build_app
-
 from rcm_claims.api import router
 from rcm_claims.config import ClaimsSettings
 from rcm_claims.handlers import HANDLERS
+from rcm_shared.messaging.topology import SUBSCRIPTIONS
+from rcm_shared.runtime import ServiceSpec, build_app
 
 SERVICE_DIR = Path(__file__).resolve().parents[2]
 
 
-def create_app(settings: ClaimsSettings | None = None, run_workers: bool | None = None) -> FastAPI:
+def create_app(
+    settings: ClaimsSettings | None = None, run_workers: bool | None = None
+) -> FastAPI:
     spec = ServiceSpec(
         name="claims",
         settings=settings or ClaimsSettings(),
@@ -22,6 +23,8 @@ def create_app(settings: ClaimsSettings | None = None, run_workers: bool | None 
         routers=[router],
         handlers=HANDLERS,
         subscriptions=SUBSCRIPTIONS["claims"],
-        description="Professional claims: intake, scrubbing, 837P, acknowledgments, lifecycle.",
+        description=(
+            "Professional claims: intake, scrubbing, 837P, acknowledgments, lifecycle."
+        ),
     )
     return build_app(spec, run_workers)

@@ -6,15 +6,14 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from rcm_shared.auth import Principal
-from rcm_shared.errors import Conflict, NotFound
-from rcm_shared.events.catalog import EventPayload, new_event
-from rcm_shared.messaging import outbox
-
 from rcm_claims.domain import clinics as rules
 from rcm_claims.models import Clinic
 from rcm_claims.repository import ClinicRepository
 from rcm_claims.schemas import ClinicIn
+from rcm_shared.auth import Principal
+from rcm_shared.errors import Conflict, NotFound
+from rcm_shared.events.catalog import EventPayload, new_event
+from rcm_shared.messaging import outbox
 
 SOURCE = "/rcm/claims"
 

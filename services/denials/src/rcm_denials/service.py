@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from rcm_shared.events.catalog import ClinicRegistered, ClinicUpdated
-
 from rcm_denials.domain.clinic_directory import should_apply
 from rcm_denials.repository import ClinicDirectoryRepository
+from rcm_shared.events.catalog import ClinicRegistered, ClinicUpdated
 
 
 async def record_clinic(session: AsyncSession, tenant_id: str,

@@ -1,6 +1,5 @@
-from rcm_shared.runtime import serve_main
-
 from rcm_eligibility.config import EligibilitySettings
+from rcm_shared.runtime import serve_main
 
 
 def main() -> None:

@@ -1,6 +1,5 @@
-from rcm_shared.runtime import serve_main
-
 from rcm_remittance.config import RemittanceSettings
+from rcm_shared.runtime import serve_main
 
 
 def main() -> None:

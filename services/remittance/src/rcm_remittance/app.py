@@ -4,16 +4,17 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from rcm_shared.messaging.topology import SUBSCRIPTIONS
-from rcm_shared.runtime import ServiceSpec, build_app
-
 from rcm_remittance.config import RemittanceSettings
 from rcm_remittance.handlers import HANDLERS
+from rcm_shared.messaging.topology import SUBSCRIPTIONS
+from rcm_shared.runtime import ServiceSpec, build_app
 
 SERVICE_DIR = Path(__file__).resolve().parents[2]
 
 
-def create_app(settings: RemittanceSettings | None = None, run_workers: bool | None = None) -> FastAPI:
+def create_app(
+    settings: RemittanceSettings | None = None, run_workers: bool | None = None
+) -> FastAPI:
     spec = ServiceSpec(
         name="remittance",
         settings=settings or RemittanceSettings(),
@@ -21,6 +22,8 @@ def create_app(settings: RemittanceSettings | None = None, run_workers: bool | N
         routers=[],
         handlers=HANDLERS,
         subscriptions=SUBSCRIPTIONS["remittance"],
-        description="835 electronic remittance advice: ingestion, balancing, posting, duplicate ERAs.",
+        description=(
+            "835 electronic remittance advice: ingestion, balancing, posting, duplicate ERAs."
+        ),
     )
     return build_app(spec, run_workers)

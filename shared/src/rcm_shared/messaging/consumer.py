@@ -75,7 +75,7 @@ class ConsumerRunner:
                 await self._consume(stop)
             except asyncio.CancelledError:
                 raise
-            except Exception as exc:  # noqa: BLE001 - reconnect after broker trouble
+            except Exception as exc:
                 log.warning("consumer failed; restarting", extra={
                     "group": self.group_id, "exc_type": type(exc).__name__})
                 with contextlib.suppress(TimeoutError):
@@ -147,7 +147,7 @@ class ConsumerRunner:
             except NOT_RETRYABLE as exc:
                 await self._dead_letter(msg, describe_error(exc), attempt)
                 return self._count(event.type, "dlq")
-            except Exception as exc:  # noqa: BLE001 - any handler failure is retried
+            except Exception as exc:
                 if attempt >= self.max_attempts:
                     await self._dead_letter(msg, describe_error(exc), attempt)
                     return self._count(event.type, "dlq")

@@ -70,7 +70,7 @@ async def replay_dlq(bootstrap: str, topic: str, idle_seconds: float = 2.0) -> i
     await producer.start()
     replayed = 0
     try:
-        parts = set()
+        parts: set[TopicPartition] = set()
         deadline = asyncio.get_running_loop().time() + 15
         while not parts and asyncio.get_running_loop().time() < deadline:
             parts = consumer.assignment()

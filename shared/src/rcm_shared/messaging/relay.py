@@ -71,7 +71,7 @@ class OutboxRelay:
                     await self._pump(stop)
             except asyncio.CancelledError:
                 raise
-            except Exception as exc:  # noqa: BLE001 - the relay must outlive any one failure
+            except Exception as exc:
                 log.warning("relay failed; restarting", extra={"exc_type": type(exc).__name__,
                                                                "error": str(exc)[:300]})
                 await self._drop_producer()

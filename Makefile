@@ -1,0 +1,43 @@
+# The commands the README names. Everything runs through deploy/uv, which installs uv
+# from PyPI when the machine has none.
+UV := deploy/uv
+RUN := $(UV) run --frozen
+
+.PHONY: help sync up down status logs test lint format contracts demo
+
+help:
+	@echo "make up        install, start PostgreSQL + Kafka + the four services, print a token"
+	@echo "make test      install, start PostgreSQL + Kafka, run every test"
+	@echo "make down      stop what make up started"
+	@echo "make status    what runs;  make logs [NAME=kafka]"
+	@echo "make lint      ruff + mypy;  make contracts  regenerate shared/contracts"
+
+sync:
+	@$(UV) sync --frozen --quiet
+
+up: sync
+	@$(RUN) python deploy/stack.py up
+
+down:
+	@$(RUN) python deploy/stack.py down
+
+status:
+	@$(RUN) python deploy/stack.py status
+
+logs:
+	@$(RUN) python deploy/stack.py logs $(NAME)
+
+test:
+	@bash deploy/test.sh
+
+lint: sync
+	$(RUN) ruff check .
+	$(RUN) ruff format --check .
+	$(RUN) mypy shared/src services/eligibility/src services/claims/src services/remittance/src services/denials/src
+
+format: sync
+	$(RUN) ruff check --fix .
+	$(RUN) ruff format .
+
+contracts: sync
+	$(RUN) python -m rcm_shared.events.contracts
