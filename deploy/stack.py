@@ -105,8 +105,7 @@ def check_prerequisites() -> Path:
     if not java:
         problems.append("Java 17+ is missing: apt-get install -y openjdk-17-jre-headless")
     else:
-        out = subprocess.run([java, "-version"], capture_output=True, text=True,
-                             check=False).stderr
+        out = subprocess.run([java, "-version"], capture_output=True, text=True, check=False).stderr
         major = out.split('"')[1].split(".")[0] if '"' in out else "0"
         if not major.isdigit() or int(major) < 17:
             problems.append(
@@ -137,8 +136,15 @@ def ensure_kafka_classpath(cfg: Config) -> None:
         shutil.rmtree(cfg.kafka_lib)
     cfg.kafka_lib.mkdir(parents=True)
     subprocess.run(
-        ["mvn", "-q", "-B", "-f", str(pom), "dependency:copy-dependencies",
-         f"-Dkafka.lib={cfg.kafka_lib}"],
+        [
+            "mvn",
+            "-q",
+            "-B",
+            "-f",
+            str(pom),
+            "dependency:copy-dependencies",
+            f"-Dkafka.lib={cfg.kafka_lib}",
+        ],
         check=True,
     )
     stamp.write_text(digest)
@@ -169,16 +175,26 @@ def read_pid(cfg: Config, name: str) -> int | None:
     return pid
 
 
-def spawn(cfg: Config, name: str, argv: list[str], env: dict[str, str] | None = None,
-          user: str | None = None) -> int:
+def spawn(
+    cfg: Config,
+    name: str,
+    argv: list[str],
+    env: dict[str, str] | None = None,
+    user: str | None = None,
+) -> int:
     cfg.log_dir.mkdir(parents=True, exist_ok=True)
     cfg.run_dir.mkdir(parents=True, exist_ok=True)
     log = open(cfg.log_dir / f"{name}.log", "ab")  # noqa: SIM115 - handed to the child
     if user:
         argv = ["runuser", "-u", user, "--", *argv]
     proc = subprocess.Popen(
-        argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-        env={**os.environ, **(env or {})}, start_new_session=True, cwd=REPO,
+        argv,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        env={**os.environ, **(env or {})},
+        start_new_session=True,
+        cwd=REPO,
     )
     pid_file(cfg, name).write_text(str(proc.pid))
     return proc.pid
@@ -224,8 +240,9 @@ def pg_data_dir(cfg: Config) -> Path:
     if user is None or os.environ.get("RCM_PG_DATA"):
         return Path(os.environ.get("RCM_PG_DATA", local))
     cfg.pg_dir.mkdir(parents=True, exist_ok=True)
-    probe = subprocess.run(["runuser", "-u", user, "--", "test", "-x", str(cfg.pg_dir)],
-                           check=False)
+    probe = subprocess.run(
+        ["runuser", "-u", user, "--", "test", "-x", str(cfg.pg_dir)], check=False
+    )
     if probe.returncode == 0:
         return local
     tag = hashlib.sha1(str(cfg.state).encode()).hexdigest()[:10]  # noqa: S324 - a name, not security
@@ -247,9 +264,28 @@ def service_db_password(name: str) -> str:
 
 def psql(cfg: Config, bindir: Path, sql: str, db: str = "postgres") -> str:
     out = subprocess.run(
-        [str(bindir / "psql"), "-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1",
-         "-h", "127.0.0.1", "-p", str(cfg.pg_port), "-U", "postgres", "-d", db, "-c", sql],
-        capture_output=True, text=True, check=False,
+        [
+            str(bindir / "psql"),
+            "-X",
+            "-q",
+            "-t",
+            "-A",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(cfg.pg_port),
+            "-U",
+            "postgres",
+            "-d",
+            db,
+            "-c",
+            sql,
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
         env={**os.environ, "PGPASSWORD": superuser_password(cfg)},
     )
     if out.returncode != 0:
@@ -267,8 +303,10 @@ def port_busy(port: int) -> bool:
 
 def require_free(port: int, what: str, env_name: str) -> None:
     if port_busy(port):
-        fail(f"port {port} for {what} is taken by a process this script did not start; "
-             f"stop it or choose another port with {env_name}=...")
+        fail(
+            f"port {port} for {what} is taken by a process this script did not start; "
+            f"stop it or choose another port with {env_name}=..."
+        )
 
 
 def pg_start(cfg: Config, bindir: Path) -> None:
@@ -284,9 +322,20 @@ def pg_start(cfg: Config, bindir: Path) -> None:
             shutil.chown(data, user)
             shutil.chown(pwfile, user)
         data.chmod(0o700)
-        cmd = [str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "--pwfile", str(pwfile),
-               "--auth-local=scram-sha-256", "--auth-host=scram-sha-256", "-E", "UTF8",
-               "--locale=C.UTF-8"]
+        cmd = [
+            str(bindir / "initdb"),
+            "-D",
+            str(data),
+            "-U",
+            "postgres",
+            "--pwfile",
+            str(pwfile),
+            "--auth-local=scram-sha-256",
+            "--auth-host=scram-sha-256",
+            "-E",
+            "UTF8",
+            "--locale=C.UTF-8",
+        ]
         if user:
             cmd = ["runuser", "-u", user, "--", *cmd]
         subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
@@ -306,10 +355,23 @@ def pg_start(cfg: Config, bindir: Path) -> None:
             pass
     require_free(cfg.pg_port, "PostgreSQL", "RCM_PG_PORT")
     say(f"starting PostgreSQL on 127.0.0.1:{cfg.pg_port}")
-    argv = [str(bindir / "postgres"), "-D", str(data), "-p", str(cfg.pg_port),
-            "-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=",
-            "-c", "max_connections=300", "-c", "shared_buffers=256MB",
-            "-c", "log_min_messages=warning"]
+    argv = [
+        str(bindir / "postgres"),
+        "-D",
+        str(data),
+        "-p",
+        str(cfg.pg_port),
+        "-c",
+        "listen_addresses=127.0.0.1",
+        "-c",
+        "unix_socket_directories=",
+        "-c",
+        "max_connections=300",
+        "-c",
+        "shared_buffers=256MB",
+        "-c",
+        "log_min_messages=warning",
+    ]
     spawn(cfg, "postgres", argv, user=user)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -345,55 +407,66 @@ def pg_provision(cfg: Config, bindir: Path) -> None:
 
 
 def kafka_java(cfg: Config) -> list[str]:
-    return ["java", f"-Xmx{cfg.kafka_heap}", "-Xms128m", "-XX:+UseG1GC",
-            "-Djava.awt.headless=true",
-            f"-Dlog4j2.configurationFile={cfg.kafka_dir / 'log4j2.properties'}",
-            f"-Dkafka.logs.dir={cfg.log_dir}", "-cp", f"{cfg.kafka_lib}/*"]
+    return [
+        "java",
+        f"-Xmx{cfg.kafka_heap}",
+        "-Xms128m",
+        "-XX:+UseG1GC",
+        "-Djava.awt.headless=true",
+        f"-Dlog4j2.configurationFile={cfg.kafka_dir / 'log4j2.properties'}",
+        f"-Dkafka.logs.dir={cfg.log_dir}",
+        "-cp",
+        f"{cfg.kafka_lib}/*",
+    ]
 
 
 def kafka_write_config(cfg: Config) -> Path:
     cfg.kafka_dir.mkdir(parents=True, exist_ok=True)
     props = cfg.kafka_dir / "server.properties"
     props.write_text(
-        "\n".join([
-            "process.roles=broker,controller",
-            "node.id=1",
-            f"controller.quorum.voters=1@127.0.0.1:{cfg.controller_port}",
-            f"listeners=PLAINTEXT://127.0.0.1:{cfg.kafka_port},"
-            f"CONTROLLER://127.0.0.1:{cfg.controller_port}",
-            f"advertised.listeners=PLAINTEXT://127.0.0.1:{cfg.kafka_port}",
-            "controller.listener.names=CONTROLLER",
-            "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
-            "inter.broker.listener.name=PLAINTEXT",
-            f"log.dirs={cfg.kafka_dir / 'data'}",
-            "num.partitions=3",
-            "auto.create.topics.enable=true",
-            "offsets.topic.replication.factor=1",
-            "offsets.topic.num.partitions=10",
-            "transaction.state.log.replication.factor=1",
-            "transaction.state.log.min.isr=1",
-            "share.coordinator.state.topic.replication.factor=1",
-            "share.coordinator.state.topic.min.isr=1",
-            "group.initial.rebalance.delay.ms=0",
-            "log.retention.hours=168",
-            "",
-        ])
+        "\n".join(
+            [
+                "process.roles=broker,controller",
+                "node.id=1",
+                f"controller.quorum.voters=1@127.0.0.1:{cfg.controller_port}",
+                f"listeners=PLAINTEXT://127.0.0.1:{cfg.kafka_port},"
+                f"CONTROLLER://127.0.0.1:{cfg.controller_port}",
+                f"advertised.listeners=PLAINTEXT://127.0.0.1:{cfg.kafka_port}",
+                "controller.listener.names=CONTROLLER",
+                "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+                "inter.broker.listener.name=PLAINTEXT",
+                f"log.dirs={cfg.kafka_dir / 'data'}",
+                "num.partitions=3",
+                "auto.create.topics.enable=true",
+                "offsets.topic.replication.factor=1",
+                "offsets.topic.num.partitions=10",
+                "transaction.state.log.replication.factor=1",
+                "transaction.state.log.min.isr=1",
+                "share.coordinator.state.topic.replication.factor=1",
+                "share.coordinator.state.topic.min.isr=1",
+                "group.initial.rebalance.delay.ms=0",
+                "log.retention.hours=168",
+                "",
+            ]
+        )
     )
     (cfg.kafka_dir / "log4j2.properties").write_text(
-        "\n".join([
-            "appender.file.type=File",
-            "appender.file.name=file",
-            f"appender.file.fileName={cfg.log_dir / 'kafka-server.log'}",
-            "appender.file.layout.type=PatternLayout",
-            "appender.file.layout.pattern=[%d] %p %m (%c)%n",
-            "rootLogger.level=INFO",
-            "rootLogger.appenderRef.file.ref=file",
-            "logger.kafka.name=kafka",
-            "logger.kafka.level=WARN",
-            "logger.apache.name=org.apache.kafka",
-            "logger.apache.level=WARN",
-            "",
-        ])
+        "\n".join(
+            [
+                "appender.file.type=File",
+                "appender.file.name=file",
+                f"appender.file.fileName={cfg.log_dir / 'kafka-server.log'}",
+                "appender.file.layout.type=PatternLayout",
+                "appender.file.layout.pattern=[%d] %p %m (%c)%n",
+                "rootLogger.level=INFO",
+                "rootLogger.appenderRef.file.ref=file",
+                "logger.kafka.name=kafka",
+                "logger.kafka.level=WARN",
+                "logger.apache.name=org.apache.kafka",
+                "logger.apache.level=WARN",
+                "",
+            ]
+        )
     )
     return props
 
@@ -408,9 +481,18 @@ def kafka_start(cfg: Config) -> None:
         cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
         say("formatting KRaft storage")
         subprocess.run(
-            [*kafka_java(cfg), "kafka.tools.StorageTool", "format", "-t", cluster_id,
-             "-c", str(props), "--ignore-formatted"],
-            check=True, stdout=subprocess.DEVNULL,
+            [
+                *kafka_java(cfg),
+                "kafka.tools.StorageTool",
+                "format",
+                "-t",
+                cluster_id,
+                "-c",
+                str(props),
+                "--ignore-formatted",
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
         )
     say(f"starting Kafka on 127.0.0.1:{cfg.kafka_port}")
     spawn(cfg, "kafka", [*kafka_java(cfg), "kafka.Kafka", str(props)])
@@ -438,8 +520,9 @@ async def _kafka_probe(bootstrap: str, create: bool) -> None:
             await admin.create_topics(missing)
     finally:
         await admin.close()
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True,
-                                request_timeout_ms=5000)
+    producer = AIOKafkaProducer(
+        bootstrap_servers=bootstrap, enable_idempotence=True, request_timeout_ms=5000
+    )
     await producer.start()
     try:
         await producer.send_and_wait(HEALTH_TOPIC, b"ping")
@@ -537,16 +620,17 @@ def welcome(cfg: Config) -> None:
     from rcm_shared.auth import mint_token
     from rcm_shared.settings import DEV_JWT_SECRET
 
-    token = mint_token(os.environ.get("RCM_JWT_SECRET", DEV_JWT_SECRET), "demo",
-                       subject="make-up")
+    token = mint_token(os.environ.get("RCM_JWT_SECRET", DEV_JWT_SECRET), "demo", subject="make-up")
     print("\nServices (OpenAPI docs):")
     for name in SERVICES:
         print(f"  {name:<12} http://127.0.0.1:{cfg.service_port(name)}/docs")
     print(f"\nKafka 127.0.0.1:{cfg.kafka_port}   PostgreSQL 127.0.0.1:{cfg.pg_port}")
     print("\nA token for tenant 'demo' with every scope (12 hours):")
     print(f"  export TOKEN={token}")
-    print(f"  curl -H \"Authorization: Bearer $TOKEN\" "
-          f"http://127.0.0.1:{cfg.service_port('claims')}/v1/clinics")
+    print(
+        f'  curl -H "Authorization: Bearer $TOKEN" '
+        f"http://127.0.0.1:{cfg.service_port('claims')}/v1/clinics"
+    )
     print("\nStop everything with: make down\n")
 
 
@@ -588,12 +672,14 @@ def cmd_logs(cfg: Config, name: str | None, lines: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="cmd", required=True)
     up = sub.add_parser("up")
-    up.add_argument("--infra-only", action="store_true",
-                    help="PostgreSQL and Kafka only, no services")
+    up.add_argument(
+        "--infra-only", action="store_true", help="PostgreSQL and Kafka only, no services"
+    )
     sub.add_parser("down")
     sub.add_parser("status")
     sub.add_parser("infra-running", help="exit 0 when PostgreSQL and Kafka run")

@@ -15,14 +15,17 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from rcm_shared.events.envelope import CloudEvent
 from rcm_shared.messaging.consumer import ConsumerRunner
-from rcm_shared.messaging.dlq import dlq_topic
+from rcm_shared.messaging.dlq import DescribedError, dlq_topic
 from rcm_shared.testing.fixtures import wait_for
 
 from .helpers import clinic_event
 
 
-async def test_poison_message_goes_to_dlq_and_replays(stack: dict[str, Any],
-                                                      tenant: str) -> None:
+class PayerTableMissing(DescribedError):
+    """A transient-looking failure (retried), with a message safe for headers."""
+
+
+async def test_poison_message_goes_to_dlq_and_replays(stack: dict[str, Any], tenant: str) -> None:
     topic = "rcm.reference"
     group = f"poison-{uuid.uuid4().hex[:6]}"
     events = [clinic_event(tenant, str(uuid.uuid4()), 1, name=f"Clinic {i}") for i in range(3)]
@@ -34,13 +37,19 @@ async def test_poison_message_goes_to_dlq_and_replays(stack: dict[str, Any],
         if event.tenantid != tenant:
             return
         if broken["on"] and event.id == poison.id:
-            raise RuntimeError("payer table missing")
+            raise PayerTableMissing("payer table missing")
         handled.append(event.id)
 
     runner = ConsumerRunner(
-        async_sessionmaker(stack["engines"]["denials"]), service="denials", group=group,
-        topics=[topic], handlers={poison.type: handler}, bootstrap=stack["bootstrap"],
-        prefix=stack["prefix"], max_attempts=3, backoff_seconds=0.05,
+        async_sessionmaker(stack["engines"]["denials"]),
+        service="denials",
+        group=group,
+        topics=[topic],
+        handlers={poison.type: handler},
+        bootstrap=stack["bootstrap"],
+        prefix=stack["prefix"],
+        max_attempts=3,
+        backoff_seconds=0.05,
     )
     stop = asyncio.Event()
     task = asyncio.create_task(runner.run(stop))
@@ -59,9 +68,13 @@ async def test_poison_message_goes_to_dlq_and_replays(stack: dict[str, Any],
         assert handled == [events[0].id, events[2].id]
 
         dlq = dlq_topic(stack["prefix"] + topic, group)
-        reader = AIOKafkaConsumer(dlq, bootstrap_servers=stack["bootstrap"],
-                                  auto_offset_reset="earliest", enable_auto_commit=False,
-                                  group_id=f"dlq-reader-{uuid.uuid4().hex[:6]}")
+        reader = AIOKafkaConsumer(
+            dlq,
+            bootstrap_servers=stack["bootstrap"],
+            auto_offset_reset="earliest",
+            enable_auto_commit=False,
+            group_id=f"dlq-reader-{uuid.uuid4().hex[:6]}",
+        )
         await reader.start()
         try:
             msg = await asyncio.wait_for(reader.getone(), 30)
@@ -73,12 +86,19 @@ async def test_poison_message_goes_to_dlq_and_replays(stack: dict[str, Any],
         assert headers["dlq-source-partition"].isdigit()
         assert headers["dlq-source-offset"].isdigit()
         assert headers["dlq-attempts"] == "3"
-        assert headers["dlq-error"] == "RuntimeError: payer table missing"
+        assert headers["dlq-error"] == "PayerTableMissing: payer table missing"
 
         broken["on"] = False
         replay = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "rcm_shared.admin", "replay-dlq", "--topic", dlq,
-            "--bootstrap", stack["bootstrap"], stdout=asyncio.subprocess.PIPE,
+            sys.executable,
+            "-m",
+            "rcm_shared.admin",
+            "replay-dlq",
+            "--topic",
+            dlq,
+            "--bootstrap",
+            stack["bootstrap"],
+            stdout=asyncio.subprocess.PIPE,
         )
         out, _ = await asyncio.wait_for(replay.communicate(), 60)
         assert replay.returncode == 0
@@ -92,8 +112,15 @@ async def test_poison_message_goes_to_dlq_and_replays(stack: dict[str, Any],
 
         # A second replay finds nothing new: the replay group remembers its position.
         again = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "rcm_shared.admin", "replay-dlq", "--topic", dlq,
-            "--bootstrap", stack["bootstrap"], stdout=asyncio.subprocess.PIPE,
+            sys.executable,
+            "-m",
+            "rcm_shared.admin",
+            "replay-dlq",
+            "--topic",
+            dlq,
+            "--bootstrap",
+            stack["bootstrap"],
+            stdout=asyncio.subprocess.PIPE,
         )
         out, _ = await asyncio.wait_for(again.communicate(), 60)
         assert b"replayed 0 message" in out
@@ -103,8 +130,7 @@ async def test_poison_message_goes_to_dlq_and_replays(stack: dict[str, Any],
         await asyncio.wait_for(task, 30)
 
 
-async def test_unreadable_messages_go_straight_to_dlq(stack: dict[str, Any],
-                                                      tenant: str) -> None:
+async def test_unreadable_messages_go_straight_to_dlq(stack: dict[str, Any], tenant: str) -> None:
     """Not JSON, or an envelope without a tenant: no retry can help, so no retries."""
     topic = "rcm.reference"
     group = f"garbage-{uuid.uuid4().hex[:6]}"
@@ -116,9 +142,15 @@ async def test_unreadable_messages_go_straight_to_dlq(stack: dict[str, Any],
             handled.append(event.id)
 
     runner = ConsumerRunner(
-        async_sessionmaker(stack["engines"]["denials"]), service="denials", group=group,
-        topics=[topic], handlers={good.type: handler}, bootstrap=stack["bootstrap"],
-        prefix=stack["prefix"], max_attempts=3, backoff_seconds=0.05,
+        async_sessionmaker(stack["engines"]["denials"]),
+        service="denials",
+        group=group,
+        topics=[topic],
+        handlers={good.type: handler},
+        bootstrap=stack["bootstrap"],
+        prefix=stack["prefix"],
+        max_attempts=3,
+        backoff_seconds=0.05,
     )
     no_tenant = good.model_dump(mode="json")
     del no_tenant["tenantid"]
@@ -134,10 +166,13 @@ async def test_unreadable_messages_go_straight_to_dlq(stack: dict[str, Any],
             return handled == [good.id] and runner.dead_lettered == 2
 
         await wait_for(done, timeout=60, what="two dead letters and the good event")
-        reader = AIOKafkaConsumer(dlq_topic(stack["prefix"] + topic, group),
-                                  bootstrap_servers=stack["bootstrap"],
-                                  auto_offset_reset="earliest", enable_auto_commit=False,
-                                  group_id=f"dlq-reader-{uuid.uuid4().hex[:6]}")
+        reader = AIOKafkaConsumer(
+            dlq_topic(stack["prefix"] + topic, group),
+            bootstrap_servers=stack["bootstrap"],
+            auto_offset_reset="earliest",
+            enable_auto_commit=False,
+            group_id=f"dlq-reader-{uuid.uuid4().hex[:6]}",
+        )
         await reader.start()
         try:
             first = await asyncio.wait_for(reader.getone(), 30)

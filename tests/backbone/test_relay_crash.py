@@ -49,25 +49,40 @@ async def start_worker(stack: dict[str, Any], log: Path) -> asyncio.subprocess.P
         "RCM_CLAIMS_PORT": str(free_port()),
     }
     return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "rcm_claims", "serve", "--role", "worker",
-        env=env, stdout=log.open("ab"), stderr=asyncio.subprocess.STDOUT,
+        sys.executable,
+        "-m",
+        "rcm_claims",
+        "serve",
+        "--role",
+        "worker",
+        env=env,
+        stdout=log.open("ab"),
+        stderr=asyncio.subprocess.STDOUT,
     )
 
 
 async def sent_count(engine: AsyncEngine, tenant: str) -> int:
     async with engine.connect() as conn:
-        return int(await conn.scalar(
-            select(func.count()).select_from(outbox_table)
-            .where(outbox_table.c.tenant_id == tenant, outbox_table.c.sent_at.is_not(None))
-        ) or 0)
+        return int(
+            await conn.scalar(
+                select(func.count())
+                .select_from(outbox_table)
+                .where(outbox_table.c.tenant_id == tenant, outbox_table.c.sent_at.is_not(None))
+            )
+            or 0
+        )
 
 
-async def test_relay_sigkill_loses_nothing(stack: dict[str, Any], tenant: str,
-                                           tmp_path: Path) -> None:
+async def test_relay_sigkill_loses_nothing(
+    stack: dict[str, Any], tenant: str, tmp_path: Path
+) -> None:
     claims_db = stack["engines"]["claims"]
     clinic_ids = [str(uuid.uuid4()) for _ in range(CLINICS)]
-    events = [clinic_event(tenant, cid, version, name=f"Clinic v{version}")
-              for version in range(1, VERSIONS + 1) for cid in clinic_ids]
+    events = [
+        clinic_event(tenant, cid, version, name=f"Clinic v{version}")
+        for version in range(1, VERSIONS + 1)
+        for cid in clinic_ids
+    ]
     sessions = async_sessionmaker(claims_db)
     async with sessions() as session, session.begin():
         await outbox.add_all(session, events)
@@ -76,6 +91,7 @@ async def test_relay_sigkill_loses_nothing(stack: dict[str, Any], tenant: str,
     log = tmp_path / "worker.log"
     worker = await start_worker(stack, log)
     try:
+
         async def some_sent() -> bool:
             return await sent_count(claims_db, tenant) >= 100
 
@@ -90,6 +106,7 @@ async def test_relay_sigkill_loses_nothing(stack: dict[str, Any], tenant: str,
 
     worker = await start_worker(stack, log)
     try:
+
         async def all_sent() -> bool:
             return await sent_count(claims_db, tenant) == total
 
@@ -102,8 +119,9 @@ async def test_relay_sigkill_loses_nothing(stack: dict[str, Any], tenant: str,
         if worker.returncode is None:
             worker.kill()
 
-    records = await read_topic(stack["bootstrap"], stack["prefix"] + "rcm.reference",
-                               until=total, tenant=tenant)
+    records = await read_topic(
+        stack["bootstrap"], stack["prefix"] + "rcm.reference", until=total, tenant=tenant
+    )
     first_seen: dict[str, list[int]] = defaultdict(list)
     ids: set[str] = set()
     for record in records:
@@ -115,24 +133,30 @@ async def test_relay_sigkill_loses_nothing(stack: dict[str, Any], tenant: str,
         first_seen[event.subject or ""].append(int(event.data["version"]))
     assert len(ids) == total
     assert all(versions == list(range(1, VERSIONS + 1)) for versions in first_seen.values())
-    print(f"sent before kill: {at_kill}; records read: {len(records)}; "
-          f"duplicates on the wire: {len(records) - total}")
+    print(
+        f"sent before kill: {at_kill}; records read: {len(records)}; "
+        f"duplicates on the wire: {len(records) - total}"
+    )
 
     # The consumer side turns at-least-once delivery into one effect per event.
     denials = denials_app(settings_for(DenialsSettings, "denials"), run_workers=True)
     denials_db = stack["engines"]["denials"]
     async with running(denials):
+
         async def all_handled() -> bool:
             async with denials_db.connect() as conn:
-                n = await conn.scalar(select(func.count()).select_from(inbox)
-                                      .where(inbox.c.tenant_id == tenant))
+                n = await conn.scalar(
+                    select(func.count()).select_from(inbox).where(inbox.c.tenant_id == tenant)
+                )
             return n == total
 
         await wait_for(all_handled, timeout=90, what="every event to be handled")
     async with denials_db.connect() as conn:
-        rows = (await conn.execute(
-            select(ClinicDirectoryEntry.version, func.count())
-            .where(ClinicDirectoryEntry.tenant_id == tenant)
-            .group_by(ClinicDirectoryEntry.version)
-        )).all()
+        rows = (
+            await conn.execute(
+                select(ClinicDirectoryEntry.version, func.count())
+                .where(ClinicDirectoryEntry.tenant_id == tenant)
+                .group_by(ClinicDirectoryEntry.version)
+            )
+        ).all()
     assert [tuple(r) for r in rows] == [(VERSIONS, CLINICS)]

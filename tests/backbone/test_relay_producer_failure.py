@@ -37,22 +37,31 @@ async def test_relay_replaces_a_failed_producer(stack: dict[str, Any], tenant: s
     made: list[AIOKafkaProducer] = []
 
     def factory(bootstrap: str, client_id: str) -> AIOKafkaProducer:
-        producer = (BrokenProducer(bootstrap_servers=bootstrap) if not made
-                    else make_producer(bootstrap, client_id))
+        producer = (
+            BrokenProducer(bootstrap_servers=bootstrap)
+            if not made
+            else make_producer(bootstrap, client_id)
+        )
         made.append(producer)
         return producer
 
-    relay = OutboxRelay(engine, service="claims", bootstrap=stack["bootstrap"],
-                        topic_prefix=stack["prefix"], poll_seconds=0.1, producer_factory=factory)
+    relay = OutboxRelay(
+        engine,
+        service="claims",
+        bootstrap=stack["bootstrap"],
+        topic_prefix=stack["prefix"],
+        poll_seconds=0.1,
+        producer_factory=factory,
+    )
     stop = asyncio.Event()
     task = asyncio.create_task(relay.run(stop))
 
     async def rows() -> list[Any]:
         async with engine.connect() as conn:
             result = await conn.execute(
-                select(outbox_table.c.sent_at, outbox_table.c.attempts,
-                       outbox_table.c.last_error)
-                .where(outbox_table.c.tenant_id == tenant)
+                select(
+                    outbox_table.c.sent_at, outbox_table.c.attempts, outbox_table.c.last_error
+                ).where(outbox_table.c.tenant_id == tenant)
             )
             return list(result.all())
 
@@ -69,6 +78,7 @@ async def test_relay_replaces_a_failed_producer(stack: dict[str, Any], tenant: s
     assert {(r.attempts, r.last_error) for r in await rows()} == {
         (1, "OutOfOrderSequenceNumber: [Error 45] OutOfOrderSequenceNumber")
     }
-    records = await read_topic(stack["bootstrap"], stack["prefix"] + "rcm.reference",
-                               until=5, tenant=tenant)
+    records = await read_topic(
+        stack["bootstrap"], stack["prefix"] + "rcm.reference", until=5, tenant=tenant
+    )
     assert len({r.value for r in records}) == 5

@@ -26,8 +26,11 @@ async def test_clinic_reaches_denials_once(stack: dict[str, Any], tenant: str) -
 
     async def directory() -> list[ClinicDirectoryEntry]:
         async with denials_db.connect() as conn:
-            rows = await conn.execute(select(ClinicDirectoryEntry.__table__)
-                                      .where(ClinicDirectoryEntry.tenant_id == tenant))
+            rows = await conn.execute(
+                select(ClinicDirectoryEntry.__table__).where(
+                    ClinicDirectoryEntry.tenant_id == tenant
+                )
+            )
             return list(rows.all())  # type: ignore[arg-type]
 
     async with running(claims) as api, running(denials):
@@ -44,14 +47,16 @@ async def test_clinic_reaches_denials_once(stack: dict[str, Any], tenant: str) -
         assert (entry.clinic_id, entry.name, entry.version) == (clinic_id, "Main St Clinic", 1)
 
         # Deliver the very same Kafka record again: the inbox must absorb it.
-        [record] = await read_topic(stack["bootstrap"], stack["prefix"] + "rcm.reference",
-                                    until=1, tenant=tenant)
+        [record] = await read_topic(
+            stack["bootstrap"], stack["prefix"] + "rcm.reference", until=1, tenant=tenant
+        )
         duplicates_before = consumer.duplicates
         producer = AIOKafkaProducer(bootstrap_servers=stack["bootstrap"])
         await producer.start()
         try:
-            await producer.send_and_wait(record.topic, record.value, key=record.key,
-                                         headers=list(record.headers))
+            await producer.send_and_wait(
+                record.topic, record.value, key=record.key, headers=list(record.headers)
+            )
         finally:
             await producer.stop()
 

@@ -1,6 +1,5 @@
+from rcm_claims.models import Base
 from rcm_shared.db.migrations import run_env
 from rcm_shared.messaging.tables import messaging_metadata
-
-from rcm_claims.models import Base
 
 run_env(Base.metadata, messaging_metadata)

@@ -20,8 +20,14 @@ ADDRESS = {"line1": "1 Main St", "city": "Springfield", "state": "IL", "postal_c
 
 
 def body(npi: str = "1245319599", **extra: Any) -> dict[str, Any]:
-    return {"name": "Main St Clinic", "npi": npi, "tax_id": "123456789",
-            "taxonomy_code": "207Q00000X", "address": ADDRESS, **extra}
+    return {
+        "name": "Main St Clinic",
+        "npi": npi,
+        "tax_id": "123456789",
+        "taxonomy_code": "207Q00000X",
+        "address": ADDRESS,
+        **extra,
+    }
 
 
 @pytest.fixture
@@ -33,8 +39,9 @@ async def api(stack: dict[str, Any]) -> AsyncIterator[httpx.AsyncClient]:
 
 async def events_of(stack: dict[str, Any], tenant: str) -> list[str]:
     async with stack["engines"]["claims"].connect() as conn:
-        rows = await conn.execute(select(outbox.c.type).where(outbox.c.tenant_id == tenant)
-                                  .order_by(outbox.c.seq))
+        rows = await conn.execute(
+            select(outbox.c.type).where(outbox.c.tenant_id == tenant).order_by(outbox.c.seq)
+        )
         return [r.type for r in rows]
 
 
@@ -57,8 +64,9 @@ async def test_tenant_never_sees_another_tenants_clinic(api: httpx.AsyncClient) 
     assert (await api.post("/v1/clinics", json=body(), headers=bearer(tenant_b))).status_code == 201
 
 
-async def test_missing_token_is_401_and_wrong_scope_403(api: httpx.AsyncClient,
-                                                        tenant: str) -> None:
+async def test_missing_token_is_401_and_wrong_scope_403(
+    api: httpx.AsyncClient, tenant: str
+) -> None:
     assert (await api.get("/v1/clinics")).status_code == 401
     bad = await api.get("/v1/clinics", headers={"authorization": "Bearer not-a-jwt"})
     assert bad.status_code == 401
@@ -70,8 +78,9 @@ async def test_missing_token_is_401_and_wrong_scope_403(api: httpx.AsyncClient,
         assert (await api.get(open_path)).status_code == 200, open_path
 
 
-async def test_clinic_limited_token_sees_only_its_clinics(api: httpx.AsyncClient,
-                                                          tenant: str) -> None:
+async def test_clinic_limited_token_sees_only_its_clinics(
+    api: httpx.AsyncClient, tenant: str
+) -> None:
     first = (await api.post("/v1/clinics", json=body("1245319599"), headers=bearer(tenant))).json()
     second = (await api.post("/v1/clinics", json=body("1234567893"), headers=bearer(tenant))).json()
     limited = bearer(tenant, clinics=[first["id"]])
@@ -99,20 +108,22 @@ async def test_invalid_clinic_is_422_with_paths_and_nothing_saved(
     assert await events_of(stack, tenant) == []
 
 
-async def test_changes_commit_with_their_events(api: httpx.AsyncClient, stack: dict[str, Any],
-                                                tenant: str) -> None:
+async def test_changes_commit_with_their_events(
+    api: httpx.AsyncClient, stack: dict[str, Any], tenant: str
+) -> None:
     created = (await api.post("/v1/clinics", json=body(), headers=bearer(tenant))).json()
     dup = await api.post("/v1/clinics", json=body(), headers=bearer(tenant))
     assert dup.status_code == 409
-    changed = await api.put(f"/v1/clinics/{created['id']}", json=body(name="Renamed"),
-                            headers=bearer(tenant))
+    changed = await api.put(
+        f"/v1/clinics/{created['id']}", json=body(name="Renamed"), headers=bearer(tenant)
+    )
     assert changed.json()["version"] == 2
-    assert await events_of(stack, tenant) == ["rcm.clinic.registered.v1",
-                                              "rcm.clinic.updated.v1"]
+    assert await events_of(stack, tenant) == ["rcm.clinic.registered.v1", "rcm.clinic.updated.v1"]
 
 
-async def test_list_pages_with_a_cursor(api: httpx.AsyncClient, stack: dict[str, Any],
-                                        tenant: str) -> None:
+async def test_list_pages_with_a_cursor(
+    api: httpx.AsyncClient, stack: dict[str, Any], tenant: str
+) -> None:
     npis = ["1245319599", "1234567893", "1003000126", "1003000134", "1003000142"]
     for npi in npis:
         created = await api.post("/v1/clinics", json=body(npi), headers=bearer(tenant))
@@ -128,6 +139,7 @@ async def test_list_pages_with_a_cursor(api: httpx.AsyncClient, stack: dict[str,
             break
     assert sorted(seen) == sorted(npis)
     async with stack["engines"]["claims"].connect() as conn:
-        count = await conn.scalar(select(func.count()).select_from(outbox)
-                                  .where(outbox.c.tenant_id == tenant))
+        count = await conn.scalar(
+            select(func.count()).select_from(outbox).where(outbox.c.tenant_id == tenant)
+        )
     assert count == len(npis)

@@ -59,7 +59,11 @@ def mint_token(
 def verify_token(token: str, secret: str, issuer: str = "rcm") -> Principal:
     try:
         claims = jwt.decode(
-            token, secret, algorithms=[ALGORITHM], audience=AUDIENCE, issuer=issuer,
+            token,
+            secret,
+            algorithms=[ALGORITHM],
+            audience=AUDIENCE,
+            issuer=issuer,
             options={"require": ["exp", "iat", "tid", "sub"]},
         )
     except jwt.ExpiredSignatureError as exc:

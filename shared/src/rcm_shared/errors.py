@@ -76,8 +76,11 @@ def field_path(loc: tuple[int | str, ...] | list[int | str]) -> str:
 def _validation_items(exc: RequestValidationError) -> list[dict[str, Any]]:
     # Only the path, message and type: the offending value could be PHI.
     return [
-        {"path": field_path(err.get("loc", ())), "message": err.get("msg", ""),
-         "type": err.get("type", "")}
+        {
+            "path": field_path(err.get("loc", ())),
+            "message": err.get("msg", ""),
+            "type": err.get("type", ""),
+        }
         for err in exc.errors()
     ]
 
@@ -91,25 +94,33 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
         return JSONResponse(
-            {"error": "validation_error", "message": "request is invalid",
-             "detail": _validation_items(exc)},
+            {
+                "error": "validation_error",
+                "message": "request is invalid",
+                "detail": _validation_items(exc),
+            },
             status_code=422,
         )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        return JSONResponse({"error": code, "message": str(exc.detail)},
-                            status_code=exc.status_code)
+        return JSONResponse(
+            {"error": code, "message": str(exc.detail)}, status_code=exc.status_code
+        )
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
         error_id = uuid.uuid4().hex
         # The exception type and id only: messages of driver errors can echo row values.
-        log.error("unhandled error", extra={
-            "error_id": error_id, "exc_type": type(exc).__name__,
-            "stack": "".join(traceback.format_tb(exc.__traceback__))[-4000:],
-        })
+        log.error(
+            "unhandled error",
+            extra={
+                "error_id": error_id,
+                "exc_type": type(exc).__name__,
+                "stack": "".join(traceback.format_tb(exc.__traceback__))[-4000:],
+            },
+        )
         return JSONResponse(
             {"error": "internal_error", "message": "unexpected error", "error_id": error_id},
             status_code=500,

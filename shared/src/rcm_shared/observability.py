@@ -27,14 +27,16 @@ _STANDARD = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "ta
 
 # Labels are identifiers and code values only: never member ids, names or dates of birth.
 HTTP_LATENCY = Histogram(
-    "rcm_http_request_duration_seconds", "HTTP request latency",
+    "rcm_http_request_duration_seconds",
+    "HTTP request latency",
     ["service", "method", "route", "status"],
 )
 EVENTS_PUBLISHED = Counter(
     "rcm_events_published_total", "Events published from the outbox", ["service", "type"]
 )
 EVENTS_CONSUMED = Counter(
-    "rcm_events_consumed_total", "Events consumed, by outcome",
+    "rcm_events_consumed_total",
+    "Events consumed, by outcome",
     ["service", "group", "type", "outcome"],
 )
 OUTBOX_LAG = Gauge("rcm_outbox_unsent", "Outbox rows not yet published", ["service"])
@@ -108,8 +110,15 @@ def install_observability(app: FastAPI, service: str) -> None:
             template = getattr(route, "path", "unmatched")
             HTTP_LATENCY.labels(service, request.method, template, str(status)).observe(elapsed)
             if template not in ("/healthz", "/readyz", "/metrics"):
-                log.info("request", extra={"method": request.method, "route": template,
-                                           "status": status, "ms": round(elapsed * 1000, 2)})
+                log.info(
+                    "request",
+                    extra={
+                        "method": request.method,
+                        "route": template,
+                        "status": status,
+                        "ms": round(elapsed * 1000, 2),
+                    },
+                )
             request_id_var.reset(rid_token)
             correlation_id_var.reset(cid_token)
 

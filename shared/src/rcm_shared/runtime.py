@@ -70,21 +70,27 @@ class Runtime:
         if not run_workers:
             return
         self.relay = OutboxRelay(
-            self.engine, service=self.spec.name, bootstrap=s.kafka_bootstrap,
-            topic_prefix=s.kafka_prefix, batch_size=s.relay_batch_size,
+            self.engine,
+            service=self.spec.name,
+            bootstrap=s.kafka_bootstrap,
+            topic_prefix=s.kafka_prefix,
+            batch_size=s.relay_batch_size,
             poll_seconds=s.relay_poll_seconds,
         )
         self._tasks.append(asyncio.create_task(self.relay.run(self._stop), name="relay"))
         if self.spec.subscriptions and self.spec.handlers:
             self.consumer = ConsumerRunner(
-                self.sessions, service=self.spec.name,
-                group=s.consumer_group or self.spec.name, topics=list(self.spec.subscriptions),
-                handlers=self.spec.handlers, bootstrap=s.kafka_bootstrap, prefix=s.kafka_prefix,
-                max_attempts=s.consumer_max_attempts, backoff_seconds=s.consumer_backoff_seconds,
+                self.sessions,
+                service=self.spec.name,
+                group=s.consumer_group or self.spec.name,
+                topics=list(self.spec.subscriptions),
+                handlers=self.spec.handlers,
+                bootstrap=s.kafka_bootstrap,
+                prefix=s.kafka_prefix,
+                max_attempts=s.consumer_max_attempts,
+                backoff_seconds=s.consumer_backoff_seconds,
             )
-            self._tasks.append(
-                asyncio.create_task(self.consumer.run(self._stop), name="consumer")
-            )
+            self._tasks.append(asyncio.create_task(self.consumer.run(self._stop), name="consumer"))
 
     async def stop(self) -> None:
         self._stop.set()
@@ -147,8 +153,12 @@ def build_app(spec: ServiceSpec, run_workers: bool | None = None) -> FastAPI:
         finally:
             await runtime.stop()
 
-    app = FastAPI(title=f"RCM {spec.name}", version=spec.version,
-                  description=spec.description, lifespan=lifespan)
+    app = FastAPI(
+        title=f"RCM {spec.name}",
+        version=spec.version,
+        description=spec.description,
+        lifespan=lifespan,
+    )
     app.state.settings = settings
     app.state.runtime = runtime
     install_error_handlers(app)
@@ -162,8 +172,10 @@ def build_app(spec: ServiceSpec, run_workers: bool | None = None) -> FastAPI:
     async def readyz() -> JSONResponse:
         checks = await runtime.readiness()
         ok = all(v == "ok" for v in checks.values())
-        return JSONResponse({"status": "ready" if ok else "not_ready", "checks": checks},
-                            status_code=200 if ok else 503)
+        return JSONResponse(
+            {"status": "ready" if ok else "not_ready", "checks": checks},
+            status_code=200 if ok else 503,
+        )
 
     if settings.role != "worker":
         for router in spec.routers:
@@ -193,5 +205,12 @@ def serve_main(service: str, app_factory: str, default_port: int, settings: Any)
         os.environ[f"{prefix}ROLE"] = args.role
     port = args.port or settings.port or default_port
     host = args.host or settings.host
-    uvicorn.run(app_factory, factory=True, host=host, port=port, log_config=None,
-                access_log=False, timeout_graceful_shutdown=20)
+    uvicorn.run(
+        app_factory,
+        factory=True,
+        host=host,
+        port=port,
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=20,
+    )

@@ -19,9 +19,15 @@ Writer = Annotated[Principal, Depends(requires("claims:write"))]
 
 def _out(clinic: Clinic) -> ClinicOut:
     return ClinicOut.model_validate(
-        {"id": clinic.id, "version": clinic.version, "name": clinic.name, "npi": clinic.npi,
-         "tax_id": clinic.tax_id, "taxonomy_code": clinic.taxonomy_code,
-         "address": clinic.address}
+        {
+            "id": clinic.id,
+            "version": clinic.version,
+            "name": clinic.name,
+            "npi": clinic.npi,
+            "tax_id": clinic.tax_id,
+            "taxonomy_code": clinic.taxonomy_code,
+            "address": clinic.address,
+        }
     )
 
 
@@ -36,14 +42,16 @@ async def get_clinic(clinic_id: str, session: Session, principal: Reader) -> Cli
 
 
 @router.put("/clinics/{clinic_id}", response_model=ClinicOut)
-async def update_clinic(clinic_id: str, body: ClinicIn, session: Session,
-                        principal: Writer) -> ClinicOut:
+async def update_clinic(
+    clinic_id: str, body: ClinicIn, session: Session, principal: Writer
+) -> ClinicOut:
     return _out(await service.update_clinic(session, principal, clinic_id, body))
 
 
 @router.get("/clinics", response_model=ClinicPage)
 async def list_clinics(
-    session: Session, principal: Reader,
+    session: Session,
+    principal: Reader,
     cursor: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> ClinicPage:

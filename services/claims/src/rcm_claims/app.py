@@ -13,9 +13,7 @@ from rcm_shared.runtime import ServiceSpec, build_app
 SERVICE_DIR = Path(__file__).resolve().parents[2]
 
 
-def create_app(
-    settings: ClaimsSettings | None = None, run_workers: bool | None = None
-) -> FastAPI:
+def create_app(settings: ClaimsSettings | None = None, run_workers: bool | None = None) -> FastAPI:
     spec = ServiceSpec(
         name="claims",
         settings=settings or ClaimsSettings(),
@@ -23,8 +21,6 @@ def create_app(
         routers=[router],
         handlers=HANDLERS,
         subscriptions=SUBSCRIPTIONS["claims"],
-        description=(
-            "Professional claims: intake, scrubbing, 837P, acknowledgments, lifecycle."
-        ),
+        description=("Professional claims: intake, scrubbing, 837P, acknowledgments, lifecycle."),
     )
     return build_app(spec, run_workers)

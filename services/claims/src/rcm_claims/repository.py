@@ -25,8 +25,9 @@ class ClinicRepository:
         stmt = select(Clinic).where(Clinic.tenant_id == self.tenant_id, Clinic.npi == npi)
         return (await self.session.execute(stmt)).scalar_one_or_none()
 
-    async def page(self, after: str | None, limit: int,
-                   only: frozenset[str] | None) -> Sequence[Clinic]:
+    async def page(
+        self, after: str | None, limit: int, only: frozenset[str] | None
+    ) -> Sequence[Clinic]:
         stmt = select(Clinic).where(Clinic.tenant_id == self.tenant_id)
         if only is not None:
             stmt = stmt.where(Clinic.id.in_(only))

@@ -9,8 +9,8 @@ class ClinicIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, max_length=60)
-    npi: str = Field(pattern=r"^\d{10}$", description="10-digit NPI with a valid check digit")
-    tax_id: str = Field(pattern=r"^\d{9}$", description="EIN/TIN, 9 digits, no dash")
+    npi: str = Field(pattern=r"^[0-9]{10}$", description="10-digit NPI with a valid check digit")
+    tax_id: str = Field(pattern=r"^[0-9]{9}$", description="EIN/TIN, 9 digits, no dash")
     taxonomy_code: str = Field(pattern=r"^[0-9A-Z]{9}X$")
     address: Address
 

@@ -23,8 +23,13 @@ async def _publish(session: AsyncSession, principal: Principal, payload: EventPa
 
 
 def _details(data: ClinicIn) -> rules.ClinicDetails:
-    return rules.ClinicDetails(name=data.name, npi=data.npi, tax_id=data.tax_id,
-                               taxonomy_code=data.taxonomy_code, address=data.address)
+    return rules.ClinicDetails(
+        name=data.name,
+        npi=data.npi,
+        tax_id=data.tax_id,
+        taxonomy_code=data.taxonomy_code,
+        address=data.address,
+    )
 
 
 async def register_clinic(session: AsyncSession, principal: Principal, data: ClinicIn) -> Clinic:
@@ -32,15 +37,21 @@ async def register_clinic(session: AsyncSession, principal: Principal, data: Cli
     if await repo.by_npi(data.npi):
         raise Conflict("a clinic with this NPI exists", [{"path": "body.npi"}])
     event = rules.registered(str(uuid.uuid4()), _details(data))
-    clinic = Clinic(id=event.clinic_id, tenant_id=principal.tenant_id, version=event.version,
-                    address=data.address.model_dump(), **data.model_dump(exclude={"address"}))
+    clinic = Clinic(
+        id=event.clinic_id,
+        tenant_id=principal.tenant_id,
+        version=event.version,
+        address=data.address.model_dump(),
+        **data.model_dump(exclude={"address"}),
+    )
     await repo.add(clinic)
     await _publish(session, principal, event)
     return clinic
 
 
-async def update_clinic(session: AsyncSession, principal: Principal, clinic_id: str,
-                        data: ClinicIn) -> Clinic:
+async def update_clinic(
+    session: AsyncSession, principal: Principal, clinic_id: str, data: ClinicIn
+) -> Clinic:
     clinic = await get_clinic(session, principal, clinic_id, for_update=True)
     other = await ClinicRepository(session, principal.tenant_id).by_npi(data.npi)
     if other is not None and other.id != clinic.id:
@@ -55,8 +66,9 @@ async def update_clinic(session: AsyncSession, principal: Principal, clinic_id: 
     return clinic
 
 
-async def get_clinic(session: AsyncSession, principal: Principal, clinic_id: str,
-                     for_update: bool = False) -> Clinic:
+async def get_clinic(
+    session: AsyncSession, principal: Principal, clinic_id: str, for_update: bool = False
+) -> Clinic:
     clinic = await ClinicRepository(session, principal.tenant_id).get(clinic_id, for_update)
     # Another tenant's clinic, or one this token may not see, does not exist for the caller.
     if clinic is None or not principal.may_see_clinic(clinic.id):
@@ -64,8 +76,9 @@ async def get_clinic(session: AsyncSession, principal: Principal, clinic_id: str
     return clinic
 
 
-async def list_clinics(session: AsyncSession, principal: Principal, after: str | None,
-                       limit: int) -> tuple[list[Clinic], str | None]:
+async def list_clinics(
+    session: AsyncSession, principal: Principal, after: str | None, limit: int
+) -> tuple[list[Clinic], str | None]:
     repo = ClinicRepository(session, principal.tenant_id)
     rows = list(await repo.page(after, limit + 1, principal.clinic_ids))
     more = len(rows) > limit

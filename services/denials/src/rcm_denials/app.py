@@ -12,9 +12,7 @@ from rcm_shared.runtime import ServiceSpec, build_app
 SERVICE_DIR = Path(__file__).resolve().parents[2]
 
 
-def create_app(
-    settings: DenialsSettings | None = None, run_workers: bool | None = None
-) -> FastAPI:
+def create_app(settings: DenialsSettings | None = None, run_workers: bool | None = None) -> FastAPI:
     spec = ServiceSpec(
         name="denials",
         settings=settings or DenialsSettings(),

@@ -8,4 +8,6 @@ class DenialsSettings(ServiceSettings):
 
     service_name: str = "denials"
     port: int = 8004
-    database_url: str = "postgresql+asyncpg://rcm_denials:rcm_denials_dev@127.0.0.1:55432/rcm_denials"
+    database_url: str = (
+        "postgresql+asyncpg://rcm_denials:rcm_denials_dev@127.0.0.1:55432/rcm_denials"
+    )

@@ -26,16 +26,20 @@ class ClinicDirectoryRepository:
         return (await self.session.execute(stmt)).scalar_one_or_none()
 
     async def all(self) -> Sequence[ClinicDirectoryEntry]:
-        stmt = (select(ClinicDirectoryEntry)
-                .where(ClinicDirectoryEntry.tenant_id == self.tenant_id)
-                .order_by(ClinicDirectoryEntry.clinic_id))
+        stmt = (
+            select(ClinicDirectoryEntry)
+            .where(ClinicDirectoryEntry.tenant_id == self.tenant_id)
+            .order_by(ClinicDirectoryEntry.clinic_id)
+        )
         return (await self.session.execute(stmt)).scalars().all()
 
     async def upsert(self, clinic_id: str, name: str, npi: str, version: int) -> None:
         stmt = insert(ClinicDirectoryEntry).values(
             tenant_id=self.tenant_id, clinic_id=clinic_id, name=name, npi=npi, version=version
         )
-        await self.session.execute(stmt.on_conflict_do_update(
-            index_elements=["tenant_id", "clinic_id"],
-            set_={"name": name, "npi": npi, "version": version},
-        ))
+        await self.session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["tenant_id", "clinic_id"],
+                set_={"name": name, "npi": npi, "version": version},
+            )
+        )

@@ -9,8 +9,9 @@ from rcm_denials.repository import ClinicDirectoryRepository
 from rcm_shared.events.catalog import ClinicRegistered, ClinicUpdated
 
 
-async def record_clinic(session: AsyncSession, tenant_id: str,
-                        clinic: ClinicRegistered | ClinicUpdated) -> bool:
+async def record_clinic(
+    session: AsyncSession, tenant_id: str, clinic: ClinicRegistered | ClinicUpdated
+) -> bool:
     repo = ClinicDirectoryRepository(session, tenant_id)
     stored = await repo.get(clinic.clinic_id, for_update=True)
     if not should_apply(stored.version if stored else None, clinic.version):

@@ -22,8 +22,6 @@ def create_app(
         routers=[],
         handlers=HANDLERS,
         subscriptions=SUBSCRIPTIONS["eligibility"],
-        description=(
-            "Coverage checks before the visit: X12 270 out, 271 in, real time and batch."
-        ),
+        description=("Coverage checks before the visit: X12 270 out, 271 in, real time and batch."),
     )
     return build_app(spec, run_workers)

@@ -8,4 +8,6 @@ class EligibilitySettings(ServiceSettings):
 
     service_name: str = "eligibility"
     port: int = 8001
-    database_url: str = "postgresql+asyncpg://rcm_eligibility:rcm_eligibility_dev@127.0.0.1:55432/rcm_eligibility"
+    database_url: str = (
+        "postgresql+asyncpg://rcm_eligibility:rcm_eligibility_dev@127.0.0.1:55432/rcm_eligibility"
+    )

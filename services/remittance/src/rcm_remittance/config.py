@@ -8,4 +8,6 @@ class RemittanceSettings(ServiceSettings):
 
     service_name: str = "remittance"
     port: int = 8003
-    database_url: str = "postgresql+asyncpg://rcm_remittance:rcm_remittance_dev@127.0.0.1:55432/rcm_remittance"
+    database_url: str = (
+        "postgresql+asyncpg://rcm_remittance:rcm_remittance_dev@127.0.0.1:55432/rcm_remittance"
+    )

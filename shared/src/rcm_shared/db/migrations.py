@@ -19,8 +19,7 @@ def _do_run(connection: Connection, metadata: list[MetaData]) -> None:
     # Serialise concurrent starts of the same service (several replicas, API + worker).
     connection.execute(text("SELECT pg_advisory_lock(:k)"), {"k": MIGRATION_LOCK_KEY})
     try:
-        context.configure(connection=connection, target_metadata=metadata,
-                          compare_type=True)
+        context.configure(connection=connection, target_metadata=metadata, compare_type=True)
         with context.begin_transaction():
             context.run_migrations()
     finally:

@@ -91,7 +91,7 @@ class Address(BaseModel):
     line2: str | None = Field(default=None, max_length=55)
     city: str = Field(min_length=2, max_length=30)
     state: str = Field(pattern=r"^[A-Z]{2}$")
-    postal_code: str = Field(pattern=r"^\d{5}(\d{4})?$")
+    postal_code: str = Field(pattern=r"^[0-9]{5}([0-9]{4})?$")
 
 
 class _ClinicFields(EventPayload):
@@ -100,8 +100,8 @@ class _ClinicFields(EventPayload):
 
     clinic_id: str
     name: str
-    npi: str = Field(pattern=r"^\d{10}$")
-    tax_id: str = Field(pattern=r"^\d{9}$")
+    npi: str = Field(pattern=r"^[0-9]{10}$")
+    tax_id: str = Field(pattern=r"^[0-9]{9}$")
     taxonomy_code: str = Field(pattern=r"^[0-9A-Z]{9}X$")
     address: Address
     version: int = Field(ge=1, description="increases by one with every change")

@@ -31,8 +31,11 @@ def _yaml(doc: dict[str, Any]) -> str:
 def render() -> dict[str, str]:
     files: dict[str, str] = {}
     files["schemas/cloudevent.json"] = _dump(
-        {"$schema": "https://json-schema.org/draft/2020-12/schema",
-         "$id": "cloudevent.json", **CloudEvent.model_json_schema()}
+        {
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "$id": "cloudevent.json",
+            **CloudEvent.model_json_schema(),
+        }
     )
     channels: dict[str, Any] = {}
     operations: dict[str, Any] = {}
@@ -41,39 +44,54 @@ def render() -> dict[str, str]:
         name = event_type.replace(".", "_")
         schema_file = f"schemas/{event_type}.json"
         files[schema_file] = _dump(
-            {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": f"{event_type}.json",
-             "description": model.summary, **model.model_json_schema()}
+            {
+                "$schema": "https://json-schema.org/draft/2020-12/schema",
+                "$id": f"{event_type}.json",
+                "description": model.summary,
+                **model.model_json_schema(),
+            }
         )
         messages[name] = {
             "name": event_type,
             "title": event_type,
             "summary": model.summary,
             "contentType": CONTENT_TYPE,
-            "headers": {"type": "object", "properties": {
-                "content-type": {"type": "string", "const": CONTENT_TYPE}}},
+            "headers": {
+                "type": "object",
+                "properties": {"content-type": {"type": "string", "const": CONTENT_TYPE}},
+            },
             "payload": {
                 "allOf": [
                     {"$ref": "./schemas/cloudevent.json"},
-                    {"type": "object", "properties": {
-                        "type": {"const": event_type},
-                        "data": {"$ref": f"./{schema_file}"}}},
+                    {
+                        "type": "object",
+                        "properties": {
+                            "type": {"const": event_type},
+                            "data": {"$ref": f"./{schema_file}"},
+                        },
+                    },
                 ]
             },
-            "bindings": {"kafka": {"key": {"type": "string",
-                                           "description": f"payload.{model.key_field}"}}},
+            "bindings": {
+                "kafka": {"key": {"type": "string", "description": f"payload.{model.key_field}"}}
+            },
         }
         channel = channels.setdefault(
             model.topic.replace(".", "_"),
-            {"address": model.topic, "messages": {},
-             "description": f"Kafka topic {model.topic}, keyed by aggregate id"},
+            {
+                "address": model.topic,
+                "messages": {},
+                "description": f"Kafka topic {model.topic}, keyed by aggregate id",
+            },
         )
         channel["messages"][name] = {"$ref": f"#/components/messages/{name}"}
     for chan_id, chan in sorted(channels.items()):
         operations[f"publish_{chan_id}"] = {
             "action": "send",
             "channel": {"$ref": f"#/channels/{chan_id}"},
-            "messages": [{"$ref": f"#/channels/{chan_id}/messages/{m}"}
-                         for m in sorted(chan["messages"])],
+            "messages": [
+                {"$ref": f"#/channels/{chan_id}/messages/{m}"} for m in sorted(chan["messages"])
+            ],
         }
     asyncapi = {
         "asyncapi": "3.0.0",
@@ -100,8 +118,11 @@ def _contract_files(out: Path) -> list[Path]:
 
 def differences(out: Path) -> list[str]:
     expected = render()
-    problems = [name for name, text in expected.items()
-                if not (out / name).exists() or (out / name).read_text() != text]
+    problems = [
+        name
+        for name, text in expected.items()
+        if not (out / name).exists() or (out / name).read_text() != text
+    ]
     existing = {str(p.relative_to(out)) for p in _contract_files(out)}
     problems += sorted(existing - set(expected))
     return problems

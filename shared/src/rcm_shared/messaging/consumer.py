@@ -21,7 +21,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from rcm_shared.events.envelope import CloudEvent
-from rcm_shared.messaging.dlq import describe_error, dlq_headers, dlq_topic
+from rcm_shared.messaging.dlq import DescribedError, describe_error, dlq_headers, dlq_topic
 from rcm_shared.messaging.kafka import make_consumer, make_producer
 from rcm_shared.messaging.tables import inbox
 from rcm_shared.observability import EVENTS_CONSUMED, correlation_id_var
@@ -31,8 +31,9 @@ log = logging.getLogger("rcm.consumer")
 Handler = Callable[[AsyncSession, CloudEvent], Awaitable[None]]
 
 
-class PermanentError(Exception):
-    """Raised by a handler when retrying cannot help (bad payload, unknown tenant)."""
+class PermanentError(DescribedError):
+    """Raised by a handler when retrying cannot help (bad payload, unknown tenant).
+    Its message goes into the DLQ header: identifiers only, never PHI."""
 
 
 NOT_RETRYABLE = (PermanentError, ValidationError)
@@ -76,8 +77,10 @@ class ConsumerRunner:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                log.warning("consumer failed; restarting", extra={
-                    "group": self.group_id, "exc_type": type(exc).__name__})
+                log.warning(
+                    "consumer failed; restarting",
+                    extra={"group": self.group_id, "exc_type": type(exc).__name__},
+                )
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), 2.0)
 
@@ -99,8 +102,10 @@ class ConsumerRunner:
                     except (CommitFailedError, KafkaError) as exc:
                         # A rebalance took the partition: its next owner redelivers, and
                         # the inbox turns the redelivery into a no-op.
-                        log.warning("offset commit failed", extra={
-                            "group": self.group_id, "exc_type": type(exc).__name__})
+                        log.warning(
+                            "offset commit failed",
+                            extra={"group": self.group_id, "exc_type": type(exc).__name__},
+                        )
         finally:
             with contextlib.suppress(Exception):
                 await consumer.stop()
@@ -124,8 +129,9 @@ class ConsumerRunner:
         finally:
             correlation_id_var.reset(token)
 
-    async def _handle_event(self, msg: ConsumerRecord[bytes, bytes], event: CloudEvent,
-                            handler: Handler) -> str:
+    async def _handle_event(
+        self, msg: ConsumerRecord[bytes, bytes], event: CloudEvent, handler: Handler
+    ) -> str:
         attempt = 0
         while True:
             attempt += 1
@@ -133,8 +139,12 @@ class ConsumerRunner:
                 async with self.sessions() as session, session.begin():
                     inserted = await session.execute(
                         insert(inbox)
-                        .values(consumer_group=self.group_id, event_id=event.id,
-                                event_type=event.type, tenant_id=event.tenantid)
+                        .values(
+                            consumer_group=self.group_id,
+                            event_id=event.id,
+                            event_type=event.type,
+                            tenant_id=event.tenantid,
+                        )
                         .on_conflict_do_nothing()
                         .returning(inbox.c.event_id)
                     )
@@ -151,26 +161,41 @@ class ConsumerRunner:
                 if attempt >= self.max_attempts:
                     await self._dead_letter(msg, describe_error(exc), attempt)
                     return self._count(event.type, "dlq")
-                log.info("handler failed; retrying", extra={
-                    "group": self.group_id, "event_id": event.id, "event_type": event.type,
-                    "attempt": attempt, "exc_type": type(exc).__name__})
+                log.info(
+                    "handler failed; retrying",
+                    extra={
+                        "group": self.group_id,
+                        "event_id": event.id,
+                        "event_type": event.type,
+                        "attempt": attempt,
+                        "exc_type": type(exc).__name__,
+                    },
+                )
                 await asyncio.sleep(self.backoff_seconds * 2 ** (attempt - 1))
 
-    async def _dead_letter(self, msg: ConsumerRecord[bytes, bytes], error: str,
-                           attempts: int) -> None:
+    async def _dead_letter(
+        self, msg: ConsumerRecord[bytes, bytes], error: str, attempts: int
+    ) -> None:
         assert self._dlq is not None, "dead-letter producer not started"
         target = dlq_topic(msg.topic, self.group)
         await self._dlq.send_and_wait(
-            target, value=msg.value, key=msg.key,
+            target,
+            value=msg.value,
+            key=msg.key,
             headers=dlq_headers(msg, self.group, error, attempts),
         )
         self.dead_lettered += 1
-        log.warning("message dead-lettered", extra={
-            "group": self.group_id, "dlq": target, "partition": msg.partition,
-            "offset": msg.offset, "reason": error[:200]})
+        log.warning(
+            "message dead-lettered",
+            extra={
+                "group": self.group_id,
+                "dlq": target,
+                "partition": msg.partition,
+                "offset": msg.offset,
+                "reason": error[:200],
+            },
+        )
 
     def _count(self, event_type: str, outcome: str) -> str:
         EVENTS_CONSUMED.labels(self.service, self.group_id, event_type, outcome).inc()
         return outcome
-
-

@@ -10,6 +10,7 @@ from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError
 
+from rcm_shared.errors import RcmError
 from rcm_shared.messaging.kafka import make_producer
 
 log = logging.getLogger("rcm.dlq")
@@ -29,20 +30,34 @@ def dlq_topic(source_topic: str, group: str) -> str:
     return f"{source_topic}.{group}.dlq"
 
 
+class DescribedError(Exception):
+    """Base for errors whose message is written to carry no PHI, so it may travel in a
+    DLQ header. Handlers raise subclasses of it (or of RcmError) for known failures."""
+
+
+SAFE_MESSAGES: tuple[type[BaseException], ...] = (DescribedError, RcmError)
+
+
 def describe_error(exc: BaseException) -> str:
     """A reason fit for a Kafka header: no row values, so no PHI."""
     if isinstance(exc, ValidationError):
-        parts = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
-                 for e in exc.errors(include_input=False, include_url=False)]
+        parts = [
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
+            for e in exc.errors(include_input=False, include_url=False)
+        ]
         return f"ValidationError: {'; '.join(parts)}"[:500]
     if isinstance(exc, DBAPIError):
         code = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", "")
         return f"{type(exc).__name__} (sqlstate {code})"
-    return f"{type(exc).__name__}: {str(exc)[:400]}"
+    if isinstance(exc, SAFE_MESSAGES):
+        return f"{type(exc).__name__}: {str(exc)[:400]}"
+    # Any other exception's text may quote a row value: its type only; the stack is logged.
+    return type(exc).__name__
 
 
-def dlq_headers(msg: ConsumerRecord[bytes, bytes], group: str, error: str,
-                attempts: int) -> list[tuple[str, bytes]]:
+def dlq_headers(
+    msg: ConsumerRecord[bytes, bytes], group: str, error: str, attempts: int
+) -> list[tuple[str, bytes]]:
     original = [(k, v) for k, v in (msg.headers or ()) if k not in DLQ_HEADERS]
     return [
         *original,
@@ -62,8 +77,12 @@ async def replay_dlq(bootstrap: str, topic: str, idle_seconds: float = 2.0) -> i
     nothing twice. Consumers' inboxes make a replay of an already-handled event harmless."""
     group = f"{topic}.replay"
     consumer = AIOKafkaConsumer(
-        topic, bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False,
-        auto_offset_reset="earliest", isolation_level="read_committed",
+        topic,
+        bootstrap_servers=bootstrap,
+        group_id=group,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        isolation_level="read_committed",
     )
     producer = make_producer(bootstrap, group)
     await consumer.start()
@@ -89,12 +108,18 @@ async def replay_dlq(bootstrap: str, topic: str, idle_seconds: float = 2.0) -> i
                     headers = dict(msg.headers or ())
                     source = headers.get(H_TOPIC, b"").decode()
                     if not source:
-                        log.warning("dlq message without source topic",
-                                    extra={"partition": tp.partition, "offset": msg.offset})
+                        log.warning(
+                            "dlq message without source topic",
+                            extra={"partition": tp.partition, "offset": msg.offset},
+                        )
                         continue
                     kept = [(k, v) for k, v in (msg.headers or ()) if k not in DLQ_HEADERS]
-                    await producer.send_and_wait(source, value=msg.value, key=msg.key,
-                                                 headers=[*kept, (H_REPLAYED, topic.encode())])
+                    await producer.send_and_wait(
+                        source,
+                        value=msg.value,
+                        key=msg.key,
+                        headers=[*kept, (H_REPLAYED, topic.encode())],
+                    )
                     replayed += 1
                 await consumer.commit({TopicPartition(tp.topic, tp.partition): msgs[-1].offset + 1})
     finally:

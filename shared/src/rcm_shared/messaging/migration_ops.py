@@ -18,24 +18,27 @@ def create_messaging_tables_v1() -> None:
         sa.Column("type", sa.String(128), nullable=False),
         sa.Column("tenant_id", sa.String(64), nullable=False),
         sa.Column("payload", postgresql.JSONB(), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now(),
-                  nullable=False),
+        sa.Column(
+            "created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
+        ),
         sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("attempts", sa.Integer(), server_default=sa.text("0"), nullable=False),
         sa.Column("last_error", sa.Text(), nullable=True),
         sa.PrimaryKeyConstraint("seq", name="pk_outbox"),
         sa.UniqueConstraint("id", name="uq_outbox_id"),
     )
-    op.create_index("ix_outbox_unsent", "outbox", ["seq"],
-                    postgresql_where=sa.text("sent_at IS NULL"))
+    op.create_index(
+        "ix_outbox_unsent", "outbox", ["seq"], postgresql_where=sa.text("sent_at IS NULL")
+    )
     op.create_table(
         "inbox",
         sa.Column("consumer_group", sa.String(200), nullable=False),
         sa.Column("event_id", sa.String(64), nullable=False),
         sa.Column("event_type", sa.String(128), nullable=False),
         sa.Column("tenant_id", sa.String(64), nullable=False),
-        sa.Column("processed_at", sa.DateTime(timezone=True), server_default=sa.func.now(),
-                  nullable=False),
+        sa.Column(
+            "processed_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
+        ),
         sa.PrimaryKeyConstraint("consumer_group", "event_id", name="pk_inbox"),
     )
 

@@ -72,8 +72,10 @@ class OutboxRelay:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                log.warning("relay failed; restarting", extra={"exc_type": type(exc).__name__,
-                                                               "error": str(exc)[:300]})
+                log.warning(
+                    "relay failed; restarting",
+                    extra={"exc_type": type(exc).__name__, "error": str(exc)[:300]},
+                )
                 await self._drop_producer()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), backoff)
@@ -139,8 +141,11 @@ class OutboxRelay:
             waiter = asyncio.ensure_future(self._wake.wait())
             stopper = asyncio.ensure_future(stop.wait())
             try:
-                await asyncio.wait({waiter, stopper}, timeout=self.poll_seconds,
-                                   return_when=asyncio.FIRST_COMPLETED)
+                await asyncio.wait(
+                    {waiter, stopper},
+                    timeout=self.poll_seconds,
+                    return_when=asyncio.FIRST_COMPLETED,
+                )
             finally:
                 waiter.cancel()
                 stopper.cancel()
@@ -152,8 +157,13 @@ class OutboxRelay:
             async with self.sessions() as session, session.begin():
                 rows = (
                     await session.execute(
-                        select(outbox.c.seq, outbox.c.aggregatetype, outbox.c.aggregateid,
-                               outbox.c.type, outbox.c.payload)
+                        select(
+                            outbox.c.seq,
+                            outbox.c.aggregatetype,
+                            outbox.c.aggregateid,
+                            outbox.c.type,
+                            outbox.c.payload,
+                        )
                         .where(outbox.c.sent_at.is_(None))
                         .order_by(outbox.c.seq)
                         .limit(self.batch_size)
@@ -168,8 +178,11 @@ class OutboxRelay:
                         self.topic_prefix + row.aggregatetype,
                         value=json.dumps(row.payload, separators=(",", ":")).encode(),
                         key=row.aggregateid.encode(),
-                        headers=[CONTENT_TYPE_HEADER, ("ce_type", row.type.encode()),
-                                 ("ce_id", str(row.payload["id"]).encode())],
+                        headers=[
+                            CONTENT_TYPE_HEADER,
+                            ("ce_type", row.type.encode()),
+                            ("ce_id", str(row.payload["id"]).encode()),
+                        ],
                     )
                     for row in rows
                 ]
@@ -191,17 +204,22 @@ class OutboxRelay:
         with contextlib.suppress(Exception):
             async with self.sessions() as note, note.begin():
                 await note.execute(
-                    update(outbox).where(outbox.c.seq.in_(seqs))
-                    .values(attempts=outbox.c.attempts + 1,
-                            last_error=f"{type(exc).__name__}: {str(exc)[:500]}")
+                    update(outbox)
+                    .where(outbox.c.seq.in_(seqs))
+                    .values(
+                        attempts=outbox.c.attempts + 1,
+                        last_error=f"{type(exc).__name__}: {str(exc)[:500]}",
+                    )
                 )
 
     async def _housekeeping(self) -> None:
         async with self.sessions() as session, session.begin():
             count, oldest = (
                 await session.execute(
-                    select(func.count(), func.extract("epoch", func.now() - func.min(
-                        outbox.c.created_at))).where(outbox.c.sent_at.is_(None))
+                    select(
+                        func.count(),
+                        func.extract("epoch", func.now() - func.min(outbox.c.created_at)),
+                    ).where(outbox.c.sent_at.is_(None))
                 )
             ).one()
             OUTBOX_LAG.labels(self.service).set(count)

@@ -81,14 +81,19 @@ def settings_for(cls: type[S], service: str, **overrides: Any) -> S:
     return cls(**values)
 
 
-def bearer(tenant: str, scopes: Iterable[str] = ALL_SCOPES,
-           clinics: Iterable[str] | None = None) -> dict[str, str]:
+def bearer(
+    tenant: str, scopes: Iterable[str] = ALL_SCOPES, clinics: Iterable[str] | None = None
+) -> dict[str, str]:
     token = mint_token(DEV_JWT_SECRET, tenant, scopes=scopes, clinic_ids=clinics)
     return {"authorization": f"Bearer {token}"}
 
 
-async def wait_for(check: Callable[[], Awaitable[bool]], timeout: float = 30.0,
-                   interval: float = 0.1, what: str = "condition") -> None:
+async def wait_for(
+    check: Callable[[], Awaitable[bool]],
+    timeout: float = 30.0,
+    interval: float = 0.1,
+    what: str = "condition",
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if await check():

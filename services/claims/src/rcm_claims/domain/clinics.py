@@ -22,8 +22,13 @@ class ClinicDetails:
 def check_details(details: ClinicDetails, path: str = "body") -> None:
     problems = []
     if not is_valid_npi(details.npi):
-        problems.append({"path": f"{path}.npi", "message": "NPI check digit is wrong",
-                         "type": "npi_check_digit"})
+        problems.append(
+            {
+                "path": f"{path}.npi",
+                "message": "NPI check digit is wrong",
+                "type": "npi_check_digit",
+            }
+        )
     if problems:
         raise InvalidInput("clinic details are invalid", problems)
 
@@ -39,5 +44,10 @@ def updated(clinic_id: str, version: int, details: ClinicDetails) -> ClinicUpdat
 
 
 def _fields(details: ClinicDetails) -> dict[str, object]:
-    return {"name": details.name, "npi": details.npi, "tax_id": details.tax_id,
-            "taxonomy_code": details.taxonomy_code, "address": details.address}
+    return {
+        "name": details.name,
+        "npi": details.npi,
+        "tax_id": details.tax_id,
+        "taxonomy_code": details.taxonomy_code,
+        "address": details.address,
+    }

@@ -20,6 +20,7 @@ def luhn_check_digit(digits: str) -> int:
 
 
 def is_valid_npi(npi: str) -> bool:
-    if len(npi) != 10 or not npi.isdigit() or npi[0] not in "12":
+    # isascii: str.isdigit() also accepts full-width and superscript digits
+    if len(npi) != 10 or not (npi.isascii() and npi.isdigit()) or npi[0] not in "12":
         return False
     return luhn_check_digit(NPI_PREFIX + npi[:9]) == int(npi[9])
