@@ -3,12 +3,12 @@
 UV := deploy/uv
 RUN := $(UV) run --frozen
 
-.PHONY: help sync up down status logs test lint format contracts demo
+.PHONY: help sync up down clean status logs test lint format contracts
 
 help:
 	@echo "make up        install, start PostgreSQL + Kafka + the four services, print a token"
 	@echo "make test      install, start PostgreSQL + Kafka, run every test"
-	@echo "make down      stop what make up started"
+	@echo "make down      stop what make up started;  make clean  also delete its data"
 	@echo "make status    what runs;  make logs [NAME=kafka]"
 	@echo "make lint      ruff + mypy;  make contracts  regenerate shared/contracts"
 
@@ -20,6 +20,9 @@ up: sync
 
 down:
 	@$(RUN) python deploy/stack.py down
+
+clean:
+	@$(RUN) python deploy/stack.py clean
 
 status:
 	@$(RUN) python deploy/stack.py status

@@ -200,13 +200,15 @@ def spawn(
     return proc.pid
 
 
-def stop_pid(cfg: Config, name: str, timeout: float = 30.0) -> None:
+def stop_pid(
+    cfg: Config, name: str, timeout: float = 30.0, sig: signal.Signals = signal.SIGTERM
+) -> None:
     pid = read_pid(cfg, name)
     if pid is None:
         return
     say(f"stopping {name} (pid {pid})")
     with contextlib.suppress(ProcessLookupError):
-        os.kill(pid, signal.SIGTERM)
+        os.kill(pid, sig)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
@@ -646,8 +648,19 @@ def cmd_down(cfg: Config) -> None:
     for name in SERVICES:
         stop_pid(cfg, name)
     stop_pid(cfg, "kafka", timeout=60)
-    stop_pid(cfg, "postgres", timeout=60)
+    # SIGINT is PostgreSQL's "fast" shutdown: it does not wait for clients to leave
+    stop_pid(cfg, "postgres", timeout=60, sig=signal.SIGINT)
     say("down")
+
+
+def cmd_clean(cfg: Config) -> None:
+    """Stop, then delete every file the stack wrote (databases, Kafka logs, pid files)."""
+    cmd_down(cfg)
+    data = pg_data_dir(cfg)
+    if data.parent.name.startswith("rcm-pg-") and data.parent.parent == Path("/var/tmp"):
+        shutil.rmtree(data.parent, ignore_errors=True)
+    shutil.rmtree(cfg.state, ignore_errors=True)
+    say(f"removed {cfg.state}")
 
 
 def cmd_status(cfg: Config) -> int:
@@ -681,6 +694,7 @@ def main() -> None:
         "--infra-only", action="store_true", help="PostgreSQL and Kafka only, no services"
     )
     sub.add_parser("down")
+    sub.add_parser("clean", help="stop and delete all data the stack wrote")
     sub.add_parser("status")
     sub.add_parser("infra-running", help="exit 0 when PostgreSQL and Kafka run")
     logs = sub.add_parser("logs")
@@ -692,6 +706,8 @@ def main() -> None:
         cmd_up(cfg, args.infra_only)
     elif args.cmd == "down":
         cmd_down(cfg)
+    elif args.cmd == "clean":
+        cmd_clean(cfg)
     elif args.cmd == "infra-running":
         sys.exit(0 if read_pid(cfg, "postgres") and read_pid(cfg, "kafka") else 1)
     elif args.cmd == "status":

@@ -10,7 +10,9 @@ started=0
 if ! "$UV" run --frozen python deploy/stack.py infra-running; then
   started=1
 fi
-cleanup() { [ "$started" = 1 ] && "$UV" run --frozen python deploy/stack.py down || true; }
+# A CI clone is thrown away: then delete the data too, not only stop the processes.
+what=down; [ "${CI:-}" = "true" ] && what=clean
+cleanup() { [ "$started" = 1 ] && "$UV" run --frozen python deploy/stack.py "$what" || true; }
 trap cleanup EXIT
 "$UV" run --frozen python deploy/stack.py up --infra-only
 "$UV" run --frozen pytest "$@"

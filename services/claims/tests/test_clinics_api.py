@@ -143,3 +143,21 @@ async def test_list_pages_with_a_cursor(
             select(func.count()).select_from(outbox).where(outbox.c.tenant_id == tenant)
         )
     assert count == len(npis)
+
+
+async def test_logs_carry_no_submitted_values(
+    api: httpx.AsyncClient, tenant: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    marker = "SMITH-PHI-4711"
+    caplog.set_level("DEBUG")
+    bad = body(name=marker * 10)  # too long: rejected with its path, value not echoed
+    response = await api.post("/v1/clinics", json=bad, headers=bearer(tenant))
+    assert response.status_code == 422
+    assert marker not in response.text
+    ok = await api.post(
+        "/v1/clinics", json=body(name=marker), headers=bearer(tenant), params={"q": marker}
+    )
+    assert ok.status_code == 201
+    assert caplog.records, "the request log should have been written"
+    for record in caplog.records:
+        assert marker not in repr(record.__dict__), record.__dict__

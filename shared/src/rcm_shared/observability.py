@@ -82,6 +82,9 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     # uvicorn's access log prints full query strings; our middleware logs routes instead
     logging.getLogger("uvicorn.access").disabled = True
     logging.getLogger("aiokafka").setLevel(logging.WARNING)
+    # httpx logs every URL at INFO, query strings included (payer connectors use it)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
 
 
 def install_observability(app: FastAPI, service: str) -> None:
