@@ -185,8 +185,8 @@ def spawn(
     cfg.log_dir.mkdir(parents=True, exist_ok=True)
     cfg.run_dir.mkdir(parents=True, exist_ok=True)
     log = open(cfg.log_dir / f"{name}.log", "ab")  # noqa: SIM115 - handed to the child
-    if user:
-        argv = ["runuser", "-u", user, "--", *argv]
+    # user=/group= switch identity in the child itself (no runuser/su wrapper), so the pid
+    # we record is the server's own and our signals reach it.
     proc = subprocess.Popen(
         argv,
         stdout=log,
@@ -194,7 +194,9 @@ def spawn(
         stdin=subprocess.DEVNULL,
         env={**os.environ, **(env or {})},
         start_new_session=True,
-        cwd=REPO,
+        cwd=REPO if user is None else "/",
+        user=user,
+        group=user,
     )
     pid_file(cfg, name).write_text(str(proc.pid))
     return proc.pid
@@ -242,9 +244,7 @@ def pg_data_dir(cfg: Config) -> Path:
     if user is None or os.environ.get("RCM_PG_DATA"):
         return Path(os.environ.get("RCM_PG_DATA", local))
     cfg.pg_dir.mkdir(parents=True, exist_ok=True)
-    probe = subprocess.run(
-        ["runuser", "-u", user, "--", "test", "-x", str(cfg.pg_dir)], check=False
-    )
+    probe = subprocess.run(["test", "-x", str(cfg.pg_dir)], check=False, user=user, group=user)
     if probe.returncode == 0:
         return local
     tag = hashlib.sha1(str(cfg.state).encode()).hexdigest()[:10]  # noqa: S324 - a name, not security
@@ -338,9 +338,7 @@ def pg_start(cfg: Config, bindir: Path) -> None:
             "UTF8",
             "--locale=C.UTF-8",
         ]
-        if user:
-            cmd = ["runuser", "-u", user, "--", *cmd]
-        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, user=user, group=user, cwd="/")
         pwfile.unlink()
     if read_pid(cfg, "postgres"):
         return
