@@ -11,13 +11,13 @@ from rcm_shared.errors import NotFound
 from rcm_shared.events import catalog
 from rcm_shared.events.catalog import (
     TOPIC_REFERENCE,
-    ClinicRegistered,
     EventPayload,
     new_event,
     payload_of,
     register,
 )
 from rcm_shared.events.envelope import CloudEvent
+from rcm_shared.events.reference import ClinicRegistered
 from rcm_shared.messaging.consumer import PermanentError
 from rcm_shared.messaging.dlq import describe_error, dlq_topic
 

@@ -8,7 +8,8 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord
 
-from rcm_shared.events.catalog import Address, ClinicRegistered, ClinicUpdated, new_event
+from rcm_shared.events.catalog import new_event
+from rcm_shared.events.reference import Address, ClinicRegistered, ClinicUpdated
 from rcm_shared.events.envelope import CloudEvent
 
 ADDRESS = Address(line1="1 Main St", city="Springfield", state="IL", postal_code="62701")

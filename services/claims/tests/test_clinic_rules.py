@@ -8,7 +8,7 @@ import pytest
 
 from rcm_claims.domain.clinics import ClinicDetails, registered, updated
 from rcm_shared.errors import InvalidInput
-from rcm_shared.events.catalog import Address, ClinicRegistered, ClinicUpdated
+from rcm_shared.events.reference import Address, ClinicRegistered, ClinicUpdated
 
 ADDRESS = Address(line1="1 Main St", city="Springfield", state="IL", postal_code="62701")
 

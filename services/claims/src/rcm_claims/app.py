@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from rcm_claims.api import router
 from rcm_claims.config import ClaimsSettings
+from rcm_claims.domain import codes
 from rcm_claims.handlers import HANDLERS
 from rcm_shared.messaging.topology import SUBSCRIPTIONS
 from rcm_shared.runtime import ServiceSpec, build_app
@@ -23,4 +24,5 @@ def create_app(settings: ClaimsSettings | None = None, run_workers: bool | None 
         subscriptions=SUBSCRIPTIONS["claims"],
         description=("Professional claims: intake, scrubbing, 837P, acknowledgments, lifecycle."),
     )
+    codes.load()  # the ICD-10-CM code set, once, before the first request
     return build_app(spec, run_workers)

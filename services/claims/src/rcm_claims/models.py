@@ -1,14 +1,36 @@
 from __future__ import annotations
 
-from sqlalchemy import Integer, String, UniqueConstraint
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Identity,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from rcm_shared.db import TenantMixin, TimestampMixin, new_metadata
 
+MONEY = Numeric(12, 2)
+
 
 class Base(DeclarativeBase):
     metadata = new_metadata()
+    # Server-made values come back with RETURNING: an expired attribute would need a lazy
+    # load, which async sessions forbid.
+    __mapper_args__ = {"eager_defaults": True}
 
 
 class Clinic(TenantMixin, TimestampMixin, Base):
@@ -24,3 +46,169 @@ class Clinic(TenantMixin, TimestampMixin, Base):
     taxonomy_code: Mapped[str] = mapped_column(String(10))
     address: Mapped[dict[str, str]] = mapped_column(JSONB)
     version: Mapped[int] = mapped_column(Integer)
+
+
+class Provider(TenantMixin, TimestampMixin, Base):
+    """A rendering or referring provider (a person with an NPI)."""
+
+    __tablename__ = "providers"
+    __table_args__ = (UniqueConstraint("tenant_id", "npi"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    npi: Mapped[str] = mapped_column(String(10))
+    first_name: Mapped[str] = mapped_column(String(35))
+    last_name: Mapped[str] = mapped_column(String(60))
+    taxonomy_code: Mapped[str | None] = mapped_column(String(10))
+    version: Mapped[int] = mapped_column(Integer)
+
+
+class Payer(TenantMixin, TimestampMixin, Base):
+    __tablename__ = "payers"
+    __table_args__ = (UniqueConstraint("tenant_id", "payer_id"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    payer_id: Mapped[str] = mapped_column(String(80))
+    name: Mapped[str] = mapped_column(String(60))
+    claim_filing_indicator: Mapped[str] = mapped_column(String(2))
+    timely_filing_days: Mapped[int] = mapped_column(Integer)
+    appeal_window_days: Mapped[int] = mapped_column(Integer)
+    prior_auth_procedures: Mapped[list[str]] = mapped_column(JSONB)
+    version: Mapped[int] = mapped_column(Integer)
+
+
+class Claim(TenantMixin, TimestampMixin, Base):
+    __tablename__ = "claims"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "patient_control_number"),
+        Index("ix_claims_tenant_status", "tenant_id", "status"),
+        Index("ix_claims_tenant_created", "tenant_id", "created_at", "id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    patient_control_number: Mapped[str] = mapped_column(String(20))
+    clinic_id: Mapped[str] = mapped_column(String(36), index=True)
+    payer_id: Mapped[str] = mapped_column(String(80), index=True)
+    rendering_provider_id: Mapped[str | None] = mapped_column(String(36))
+    patient_key: Mapped[str] = mapped_column(String(32), index=True)
+    status: Mapped[str] = mapped_column(String(20))
+    frequency_code: Mapped[str] = mapped_column(String(1))
+    original_claim_id: Mapped[str | None] = mapped_column(String(36))
+    replaced_by_claim_id: Mapped[str | None] = mapped_column(String(36))
+    payer_claim_control_number: Mapped[str | None] = mapped_column(String(50))
+    total_charge: Mapped[Decimal] = mapped_column(MONEY)
+    paid_amount: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"))
+    patient_responsibility: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"))
+    service_date_from: Mapped[date] = mapped_column(Date)
+    service_date_to: Mapped[date] = mapped_column(Date)
+    first_pass_clean: Mapped[bool | None] = mapped_column(Boolean)
+    edits: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)
+    rejection_reasons: Mapped[list[str]] = mapped_column(JSONB, default=list)
+    data: Mapped[dict[str, Any]] = mapped_column(JSONB)  # the ClaimData, PHI included
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    first_submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    accepted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    first_acceptance: Mapped[bool | None] = mapped_column(Boolean)
+    adjudicated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    paid_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class ClaimLine(TenantMixin, Base):
+    """Lines as rows, for duplicate detection and reporting by procedure."""
+
+    __tablename__ = "claim_lines"
+    __table_args__ = (
+        Index("ix_claim_lines_duplicate", "tenant_id", "procedure_code", "service_date"),
+    )
+
+    claim_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    line_number: Mapped[int] = mapped_column(Integer, primary_key=True)
+    procedure_code: Mapped[str] = mapped_column(String(5))
+    modifiers: Mapped[str] = mapped_column(String(11))
+    charge: Mapped[Decimal] = mapped_column(MONEY)
+    service_date: Mapped[date] = mapped_column(Date)
+
+
+class ClaimHistory(TenantMixin, Base):
+    __tablename__ = "claim_history"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
+    claim_id: Mapped[str] = mapped_column(String(36), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    from_status: Mapped[str | None] = mapped_column(String(20))
+    to_status: Mapped[str] = mapped_column(String(20))
+    event_type: Mapped[str] = mapped_column(String(80))
+    actor: Mapped[str] = mapped_column(String(80))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+
+
+class IdempotencyRecord(TenantMixin, Base):
+    __tablename__ = "idempotency_keys"
+
+    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int] = mapped_column(Integer)
+    response: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class Submission(TenantMixin, TimestampMixin, Base):
+    """One 837P interchange and its delivery to the clearinghouse."""
+
+    __tablename__ = "submissions"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    delivery_status: Mapped[str] = mapped_column(String(12))  # pending, sent, failed
+    connector: Mapped[str] = mapped_column(String(20))
+    interchange_control_number: Mapped[str] = mapped_column(String(9), unique=True)
+    group_control_number: Mapped[str] = mapped_column(String(9))
+    claim_count: Mapped[int] = mapped_column(Integer)
+    total_charge: Mapped[Decimal] = mapped_column(MONEY)
+    x12: Mapped[str] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class SubmissionClaim(TenantMixin, Base):
+    __tablename__ = "submission_claims"
+
+    submission_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    claim_id: Mapped[str] = mapped_column(String(36), primary_key=True, index=True)
+    transaction_control_number: Mapped[str] = mapped_column(String(9))
+
+
+class Acknowledgment(TenantMixin, Base):
+    """A 999 or 277CA as received; the raw file is kept whether it parsed or not."""
+
+    __tablename__ = "acknowledgments"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8))  # 999, 277CA, unknown
+    status: Mapped[str] = mapped_column(String(12))  # processed, invalid
+    source: Mapped[str] = mapped_column(String(12))  # api, folder
+    file_name: Mapped[str | None] = mapped_column(String(255))
+    raw: Mapped[str] = mapped_column(Text)
+    error: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    summary: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    received_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
+
+
+class Coverage(TenantMixin, Base):
+    """Latest coverage per patient and payer, from eligibility events (a read model)."""
+
+    __tablename__ = "coverages"
+
+    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    patient_key: Mapped[str] = mapped_column(String(32), primary_key=True)
+    payer_id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    status: Mapped[str] = mapped_column(String(12))
+    coverage_start: Mapped[date | None] = mapped_column(Date)
+    coverage_end: Mapped[date | None] = mapped_column(Date)
+    service_date: Mapped[date] = mapped_column(Date)
+    check_id: Mapped[str] = mapped_column(String(64))
+    checked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -1,14 +1,24 @@
+"""HTTP models. The claim body itself is the domain's ClaimData."""
+
 from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from rcm_shared.events.catalog import Address
+from rcm_claims.domain.claim import ClaimData
+from rcm_shared.events.denials import Corrections
+from rcm_shared.events.reference import Address
 
 
-class ClinicIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    name: str = Field(min_length=1, max_length=60)
+
+class ClinicIn(_In):
+    name: str = Field(min_length=1, max_length=60, pattern=r"^[^*:~^|>]+$")
     npi: str = Field(pattern=r"^[0-9]{10}$", description="10-digit NPI with a valid check digit")
     tax_id: str = Field(pattern=r"^[0-9]{9}$", description="EIN/TIN, 9 digits, no dash")
     taxonomy_code: str = Field(pattern=r"^[0-9A-Z]{9}X$")
@@ -23,3 +33,167 @@ class ClinicOut(ClinicIn):
 class ClinicPage(BaseModel):
     items: list[ClinicOut]
     next_cursor: str | None
+
+
+class ProviderIn(_In):
+    npi: str = Field(pattern=r"^[0-9]{10}$")
+    first_name: str = Field(min_length=1, max_length=35, pattern=r"^[^*:~^|>]+$")
+    last_name: str = Field(min_length=1, max_length=60, pattern=r"^[^*:~^|>]+$")
+    taxonomy_code: str | None = Field(default=None, pattern=r"^[0-9A-Z]{9}X$")
+
+
+class ProviderOut(ProviderIn):
+    id: str
+    version: int
+
+
+class ProviderPage(BaseModel):
+    items: list[ProviderOut]
+    next_cursor: str | None
+
+
+class PayerIn(_In):
+    payer_id: str = Field(min_length=2, max_length=80, pattern=r"^[A-Za-z0-9]+$")
+    name: str = Field(min_length=1, max_length=60, pattern=r"^[^*:~^|>]+$")
+    # SBR09: CI commercial, MB Medicare Part B, MC Medicaid, BL Blue Cross, HM HMO, ...
+    claim_filing_indicator: Literal[
+        "11",
+        "12",
+        "13",
+        "14",
+        "15",
+        "16",
+        "17",
+        "AM",
+        "BL",
+        "CH",
+        "CI",
+        "DS",
+        "FI",
+        "HM",
+        "LM",
+        "MA",
+        "MB",
+        "MC",
+        "OF",
+        "TV",
+        "VA",
+        "WC",
+        "ZZ",
+    ] = "CI"
+    timely_filing_days: int = Field(default=365, ge=1, le=3650)
+    appeal_window_days: int = Field(default=90, ge=1, le=3650)
+    prior_auth_procedures: list[str] = Field(default_factory=list, max_length=2000)
+
+
+class PayerOut(PayerIn):
+    version: int
+
+
+class PayerPage(BaseModel):
+    items: list[PayerOut]
+    next_cursor: str | None
+
+
+class EditOut(BaseModel):
+    code: str
+    severity: str
+    message: str
+    path: str
+
+
+class ClaimOut(BaseModel):
+    id: str
+    status: str
+    patient_control_number: str
+    clinic_id: str
+    payer_id: str
+    frequency_code: str
+    original_claim_id: str | None
+    replaced_by_claim_id: str | None
+    payer_claim_control_number: str | None
+    total_charge: Decimal
+    paid_amount: Decimal
+    patient_responsibility: Decimal
+    service_date_from: date
+    service_date_to: date
+    edits: list[EditOut]
+    rejection_reasons: list[str]
+    created_at: datetime
+    updated_at: datetime
+    submitted_at: datetime | None
+    version: int
+    claim: ClaimData
+
+
+class ClaimPage(BaseModel):
+    items: list[ClaimOut]
+    next_cursor: str | None
+
+
+class BatchIn(_In):
+    # Raw items: each one is validated on its own, so one bad claim does not sink the rest.
+    claims: list[dict[str, Any]] = Field(min_length=1, max_length=5000)
+
+
+class BatchResult(BaseModel):
+    index: int
+    status: int
+    claim: ClaimOut | None = None
+    error: dict[str, Any] | None = None
+
+
+class BatchOut(BaseModel):
+    created: int
+    failed: int
+    results: list[BatchResult]
+
+
+class CorrectionIn(Corrections):
+    """What to change in the corrected (frequency 7) claim."""
+
+
+class VoidIn(_In):
+    reason: str = Field(min_length=1, max_length=200)
+
+
+class HistoryEntry(BaseModel):
+    at: datetime
+    from_status: str | None
+    to_status: str
+    event_type: str
+    actor: str
+    detail: dict[str, Any]
+
+
+class SubmissionIn(_In):
+    claim_ids: list[str] | None = Field(default=None, min_length=1, max_length=5000)
+    clinic_id: str | None = None
+    payer_id: str | None = None
+    limit: int = Field(default=5000, ge=1, le=5000)
+
+
+class SubmissionOut(BaseModel):
+    id: str
+    delivery_status: str
+    connector: str
+    interchange_control_number: str
+    group_control_number: str
+    claim_count: int
+    total_charge: Decimal
+    claim_ids: list[str]
+    skipped: list[dict[str, str]] = Field(default_factory=list)
+    attempts: int
+    last_error: str | None
+    created_at: datetime
+    sent_at: datetime | None
+
+
+class AcknowledgmentOut(BaseModel):
+    id: str
+    kind: str
+    status: str
+    source: str
+    received_at: datetime
+    error: dict[str, Any] | None
+    summary: dict[str, Any]

@@ -6,7 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from rcm_denials.domain.clinic_directory import should_apply
 from rcm_denials.repository import ClinicDirectoryRepository
-from rcm_shared.events.catalog import ClinicRegistered, ClinicUpdated
+from rcm_shared.events.reference import ClinicRegistered, ClinicUpdated
 
 
 async def record_clinic(

@@ -8,9 +8,9 @@ id, so one aggregate's events stay in order on one partition).
 from __future__ import annotations
 
 import uuid
-from typing import Any, ClassVar, TypeVar
+from typing import ClassVar, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
 from rcm_shared.events.envelope import CloudEvent
 
@@ -75,45 +75,3 @@ def payload_of(event: CloudEvent) -> EventPayload:
 
 def catalog_entries() -> list[tuple[str, type[EventPayload]]]:
     return sorted(CATALOG.items())
-
-
-def _schema_extra(schema: dict[str, Any]) -> None:
-    schema.pop("title", None)
-
-
-# ------------------------------------------------------------------ reference data
-
-
-class Address(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    line1: str = Field(min_length=1, max_length=55)
-    line2: str | None = Field(default=None, max_length=55)
-    city: str = Field(min_length=2, max_length=30)
-    state: str = Field(pattern=r"^[A-Z]{2}$")
-    postal_code: str = Field(pattern=r"^[0-9]{5}([0-9]{4})?$")
-
-
-class _ClinicFields(EventPayload):
-    topic: ClassVar[str] = TOPIC_REFERENCE
-    key_field: ClassVar[str] = "clinic_id"
-
-    clinic_id: str
-    name: str
-    npi: str = Field(pattern=r"^[0-9]{10}$")
-    tax_id: str = Field(pattern=r"^[0-9]{9}$")
-    taxonomy_code: str = Field(pattern=r"^[0-9A-Z]{9}X$")
-    address: Address
-    version: int = Field(ge=1, description="increases by one with every change")
-
-
-@register
-class ClinicRegistered(_ClinicFields):
-    event_type: ClassVar[str] = "rcm.clinic.registered.v1"
-    summary: ClassVar[str] = "A billing provider (clinic) was registered for a tenant."
-
-
-@register
-class ClinicUpdated(_ClinicFields):
-    event_type: ClassVar[str] = "rcm.clinic.updated.v1"
-    summary: ClassVar[str] = "A clinic's billing details changed; carries the whole new state."

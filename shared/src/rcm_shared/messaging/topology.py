@@ -25,7 +25,7 @@ TOPIC_PARTITIONS: dict[str, int] = {
 # when it has a handler for an event on it.
 SUBSCRIPTIONS: dict[str, list[str]] = {
     "eligibility": [],
-    "claims": [],
+    "claims": [TOPIC_ELIGIBILITY, TOPIC_REMITTANCE, TOPIC_DENIALS],
     "remittance": [],
     "denials": [TOPIC_REFERENCE],
 }

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from rcm_claims.domain.npi import is_valid_npi
 from rcm_shared.errors import InvalidInput
-from rcm_shared.events.catalog import Address, ClinicRegistered, ClinicUpdated
+from rcm_shared.events.reference import Address, ClinicRegistered, ClinicUpdated
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,222 @@
+from __future__ import annotations
+
+import base64
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Header, Query, status
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError
+
+from rcm_claims.api.deps import Reader, Session, Writer
+from rcm_claims.domain.claim import ClaimData
+from rcm_claims.models import Claim
+from rcm_claims.repository import ClaimRepository
+from rcm_claims.schemas import (
+    BatchIn,
+    BatchOut,
+    BatchResult,
+    ClaimOut,
+    ClaimPage,
+    CorrectionIn,
+    HistoryEntry,
+    VoidIn,
+)
+from rcm_claims.service.claims import ClaimService
+from rcm_claims.service.idempotency import once
+from rcm_shared.auth import Principal
+from rcm_shared.errors import InvalidInput, RcmError, field_path
+
+router = APIRouter(prefix="/v1/claims", tags=["claims"])
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
+
+
+def service(session: Any, principal: Principal) -> ClaimService:
+    return ClaimService(
+        session, principal.tenant_id, actor=principal.subject, clinics=principal.clinic_ids
+    )
+
+
+def claim_out(claim: Claim) -> ClaimOut:
+    return ClaimOut(
+        id=claim.id,
+        status=claim.status,
+        patient_control_number=claim.patient_control_number,
+        clinic_id=claim.clinic_id,
+        payer_id=claim.payer_id,
+        frequency_code=claim.frequency_code,
+        original_claim_id=claim.original_claim_id,
+        replaced_by_claim_id=claim.replaced_by_claim_id,
+        payer_claim_control_number=claim.payer_claim_control_number,
+        total_charge=claim.total_charge,
+        paid_amount=claim.paid_amount,
+        patient_responsibility=claim.patient_responsibility,
+        service_date_from=claim.service_date_from,
+        service_date_to=claim.service_date_to,
+        edits=claim.edits,
+        rejection_reasons=claim.rejection_reasons,
+        created_at=claim.created_at,
+        updated_at=claim.updated_at,
+        submitted_at=claim.submitted_at,
+        version=claim.version,
+        claim=ClaimData.model_validate(claim.data),
+    )
+
+
+async def _refreshed(session: Any, claim: Claim) -> ClaimOut:
+    await session.flush()  # onupdate timestamps are set at flush
+    return claim_out(claim)
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=ClaimOut)
+async def create_claim(
+    body: ClaimData, session: Session, principal: Writer, idempotency_key: IdempotencyKey = None
+) -> JSONResponse:
+    async def run() -> tuple[int, dict[str, Any]]:
+        claim = await service(session, principal).create(body)
+        return 201, (await _refreshed(session, claim)).model_dump(mode="json")
+
+    code, payload = await once(
+        session, principal.tenant_id, idempotency_key, body.model_dump(mode="json"), run
+    )
+    return JSONResponse(payload, status_code=code)
+
+
+@router.post("/batch", response_model=BatchOut)
+async def create_batch(body: BatchIn, session: Session, principal: Writer) -> BatchOut:
+    svc = service(session, principal)
+    results: list[BatchResult] = []
+    for index, raw in enumerate(body.claims):
+        try:
+            data = ClaimData.model_validate(raw)
+        except ValidationError as exc:
+            results.append(
+                BatchResult(
+                    index=index,
+                    status=422,
+                    error={
+                        "error": "validation_error",
+                        "detail": [
+                            {
+                                "path": field_path(["body", "claims", index, *e["loc"]]),
+                                "message": e["msg"],
+                                "type": e["type"],
+                            }
+                            for e in exc.errors(include_input=False, include_url=False)
+                        ],
+                    },
+                )
+            )
+            continue
+        try:
+            async with session.begin_nested():  # one claim's conflict spares the others
+                claim = await svc.create(data)
+            results.append(BatchResult(index=index, status=201, claim=claim_out(claim)))
+        except RcmError as exc:
+            results.append(BatchResult(index=index, status=exc.status_code, error=exc.body()))
+    created = sum(1 for r in results if r.status == 201)
+    return BatchOut(created=created, failed=len(results) - created, results=results)
+
+
+@router.get("/{claim_id}", response_model=ClaimOut)
+async def get_claim(claim_id: str, session: Session, principal: Reader) -> ClaimOut:
+    return claim_out(await service(session, principal).get(claim_id))
+
+
+@router.put("/{claim_id}", response_model=ClaimOut)
+async def replace_claim(
+    claim_id: str, body: ClaimData, session: Session, principal: Writer
+) -> ClaimOut:
+    claim = await service(session, principal).replace(claim_id, body)
+    return await _refreshed(session, claim)
+
+
+@router.patch("/{claim_id}", response_model=ClaimOut)
+async def patch_claim(
+    claim_id: str, session: Session, principal: Writer, body: Annotated[dict[str, Any], Body()]
+) -> ClaimOut:
+    claim = await service(session, principal).patch(claim_id, body)
+    return await _refreshed(session, claim)
+
+
+@router.get("", response_model=ClaimPage)
+async def list_claims(
+    session: Session,
+    principal: Reader,
+    status_: Annotated[str | None, Query(alias="status", max_length=20)] = None,
+    clinic_id: Annotated[str | None, Query(max_length=36)] = None,
+    payer_id: Annotated[str | None, Query(max_length=80)] = None,
+    patient_control_number: Annotated[str | None, Query(max_length=20)] = None,
+    rendering_provider_id: Annotated[str | None, Query(max_length=36)] = None,
+    service_date_from: date | None = None,
+    service_date_to: date | None = None,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> ClaimPage:
+    after = _decode_cursor(cursor) if cursor else None
+    filters = {
+        "status": status_,
+        "clinic_id": clinic_id,
+        "payer_id": payer_id,
+        "patient_control_number": patient_control_number,
+        "rendering_provider_id": rendering_provider_id,
+        "service_date_from": service_date_from,
+        "service_date_to": service_date_to,
+    }
+    rows = list(
+        await ClaimRepository(session, principal.tenant_id).page(
+            filters, after, limit + 1, principal.clinic_ids
+        )
+    )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    next_cursor = _encode_cursor(rows[-1]) if more and rows else None
+    return ClaimPage(items=[claim_out(c) for c in rows], next_cursor=next_cursor)
+
+
+def _encode_cursor(claim: Claim) -> str:
+    raw = f"{claim.created_at.isoformat()}|{claim.id}"
+    return base64.urlsafe_b64encode(raw.encode()).decode()
+
+
+def _decode_cursor(cursor: str) -> tuple[datetime, str]:
+    try:
+        created, claim_id = base64.urlsafe_b64decode(cursor.encode()).decode().split("|", 1)
+        return datetime.fromisoformat(created), claim_id
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InvalidInput(
+            "bad cursor", [{"path": "query.cursor", "message": "not a cursor from this API"}]
+        ) from exc
+
+
+@router.get("/{claim_id}/history", response_model=list[HistoryEntry])
+async def claim_history(claim_id: str, session: Session, principal: Reader) -> list[HistoryEntry]:
+    claim = await service(session, principal).get(claim_id)
+    rows = await ClaimRepository(session, principal.tenant_id).history(claim.id)
+    return [
+        HistoryEntry(
+            at=r.at,
+            from_status=r.from_status,
+            to_status=r.to_status,
+            event_type=r.event_type,
+            actor=r.actor,
+            detail=r.detail,
+        )
+        for r in rows
+    ]
+
+
+@router.post(
+    "/{claim_id}/corrections", status_code=status.HTTP_201_CREATED, response_model=ClaimOut
+)
+async def correct_claim(
+    claim_id: str, body: CorrectionIn, session: Session, principal: Writer
+) -> ClaimOut:
+    replacement = await service(session, principal).correct(claim_id, body)
+    return await _refreshed(session, replacement)
+
+
+@router.post("/{claim_id}/void", response_model=ClaimOut)
+async def void_claim(claim_id: str, body: VoidIn, session: Session, principal: Writer) -> ClaimOut:
+    claim = await service(session, principal).void(claim_id, body.reason)
+    return await _refreshed(session, claim)

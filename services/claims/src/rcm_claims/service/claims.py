@@ -1,0 +1,520 @@
+"""Claim intake, scrubbing, edits, corrections, voids, and what the claim learns from
+eligibility, remittance and denials events."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from rcm_claims.domain import lifecycle
+from rcm_claims.domain.claim import FREQUENCY_REPLACEMENT, FREQUENCY_VOID, ClaimData
+from rcm_claims.domain.lifecycle import Status
+from rcm_claims.domain.scrubbing import (
+    BillingProvider,
+    CoverageFact,
+    Edit,
+    PayerRules,
+    ScrubContext,
+    has_errors,
+    scrub,
+)
+from rcm_claims.models import Claim, Clinic, Payer, Provider
+from rcm_claims.repository import (
+    ClaimRepository,
+    ClinicRepository,
+    CoverageRepository,
+    PayerRepository,
+    ProviderRepository,
+)
+from rcm_claims.service.common import publish
+from rcm_shared.errors import Conflict, InvalidInput, NotFound, field_path
+from rcm_shared.events.claims import (
+    ClaimAdjudicated,
+    ClaimCorrected,
+    ClaimCreated,
+    ClaimLineSummary,
+    ClaimScrubbed,
+    ClaimVoided,
+)
+from rcm_shared.events.claims import Edit as EditPayload
+from rcm_shared.events.denials import Corrections
+from rcm_shared.events.envelope import CloudEvent
+from rcm_shared.events.remittance import ClaimPaymentAdjudicated
+from rcm_shared.identity import patient_key
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_pcn() -> str:
+    """CLM01: at most 20 characters; 'C' + 16 hex digits is unique enough, and the
+    database's (tenant, pcn) constraint guards the rest."""
+    return "C" + uuid.uuid4().hex[:16].upper()
+
+
+class ReferenceCache:
+    """Clinics, payers and providers looked up once per request or batch."""
+
+    def __init__(self, session: AsyncSession, tenant_id: str) -> None:
+        self.clinics = ClinicRepository(session, tenant_id)
+        self.payers = PayerRepository(session, tenant_id)
+        self.providers = ProviderRepository(session, tenant_id)
+        self._clinic: dict[str, Clinic | None] = {}
+        self._payer: dict[str, Payer | None] = {}
+        self._provider: dict[str, Provider | None] = {}
+
+    async def clinic(self, clinic_id: str) -> Clinic | None:
+        if clinic_id not in self._clinic:
+            self._clinic[clinic_id] = await self.clinics.get(clinic_id)
+        return self._clinic[clinic_id]
+
+    async def payer(self, payer_id: str) -> Payer | None:
+        if payer_id not in self._payer:
+            self._payer[payer_id] = await self.payers.get(payer_id)
+        return self._payer[payer_id]
+
+    async def provider(self, provider_id: str | None) -> Provider | None:
+        if provider_id is None:
+            return None
+        if provider_id not in self._provider:
+            self._provider[provider_id] = await self.providers.get(provider_id)
+        return self._provider[provider_id]
+
+
+class ClaimService:
+    def __init__(
+        self,
+        session: AsyncSession,
+        tenant_id: str,
+        actor: str,
+        clinics: frozenset[str] | None = None,
+        cause: CloudEvent | None = None,
+    ) -> None:
+        self.session = session
+        self.tenant_id = tenant_id
+        self.actor = actor
+        self.clinics = clinics  # None: every clinic of the tenant
+        self.cause = cause
+        self.claims = ClaimRepository(session, tenant_id)
+        self.refs = ReferenceCache(session, tenant_id)
+        self.coverage = CoverageRepository(session, tenant_id)
+
+    # ------------------------------------------------------------------ reads
+
+    async def get(self, claim_id: str, for_update: bool = False) -> Claim:
+        claim = await self.claims.get(claim_id, for_update)
+        if claim is None or (self.clinics is not None and claim.clinic_id not in self.clinics):
+            raise NotFound("claim not found")
+        return claim
+
+    # ------------------------------------------------------------------ intake
+
+    async def create(self, data: ClaimData, original: Claim | None = None) -> Claim:
+        if self.clinics is not None and data.clinic_id not in self.clinics:
+            raise NotFound("clinic not found", [{"path": "body.clinic_id"}])
+        pcn = data.patient_control_number or new_pcn()
+        if await self.claims.pcn_taken([pcn]):
+            raise Conflict(
+                "patient control number already used", [{"path": "body.patient_control_number"}]
+            )
+        data = data.model_copy(update={"patient_control_number": pcn})
+        claim = Claim(
+            id=str(uuid.uuid4()),
+            tenant_id=self.tenant_id,
+            patient_control_number=pcn,
+            status=Status.DRAFT.value,
+            original_claim_id=original.id if original else None,
+            version=1,
+            edits=[],
+            rejection_reasons=[],
+        )
+        self._apply_data(claim, data)
+        await self.claims.add(claim)
+        await self._store_lines(claim, data)
+        await self._transition(claim, None, Status.DRAFT, ClaimCreated.event_type, {})
+        await publish(self.session, self.tenant_id, self._created_event(claim, data), self.cause)
+        await self.scrub(claim, data, first=True)
+        return claim
+
+    async def replace(self, claim_id: str, data: ClaimData) -> Claim:
+        claim = await self.get(claim_id, for_update=True)
+        if Status(claim.status) not in lifecycle.EDITABLE:
+            raise Conflict(f"a {claim.status} claim cannot be edited", {"status": claim.status})
+        if self.clinics is not None and data.clinic_id not in self.clinics:
+            raise NotFound("clinic not found", [{"path": "body.clinic_id"}])
+        pcn = data.patient_control_number or claim.patient_control_number
+        if pcn != claim.patient_control_number and await self.claims.pcn_taken([pcn]):
+            raise Conflict(
+                "patient control number already used", [{"path": "body.patient_control_number"}]
+            )
+        data = data.model_copy(update={"patient_control_number": pcn})
+        claim.patient_control_number = pcn
+        self._apply_data(claim, data)
+        claim.version += 1
+        await self._store_lines(claim, data)
+        await self.scrub(claim, data, first=False)
+        return claim
+
+    async def patch(self, claim_id: str, changes: dict[str, Any]) -> Claim:
+        claim = await self.get(claim_id)
+        merged = merge_patch(claim.data, changes)
+        try:
+            data = ClaimData.model_validate(merged)
+        except ValidationError as exc:
+            raise InvalidInput(
+                "the patched claim is invalid",
+                [
+                    {
+                        "path": field_path(["body", *err["loc"]]),
+                        "message": err["msg"],
+                        "type": err["type"],
+                    }
+                    for err in exc.errors(include_input=False, include_url=False)
+                ],
+            ) from exc
+        return await self.replace(claim_id, data)
+
+    def _apply_data(self, claim: Claim, data: ClaimData) -> None:
+        person = data.patient_person
+        claim.clinic_id = data.clinic_id
+        claim.payer_id = data.payer_id
+        claim.rendering_provider_id = data.rendering_provider_id
+        claim.patient_key = patient_key(
+            self.tenant_id, data.payer_id, data.subscriber.member_id, person.birth_date
+        )
+        claim.frequency_code = data.frequency_code
+        claim.total_charge = data.total_charge
+        claim.service_date_from = data.first_date
+        claim.service_date_to = data.last_date
+        claim.data = data.model_dump(mode="json")
+
+    async def _store_lines(self, claim: Claim, data: ClaimData) -> None:
+        await self.claims.replace_lines(
+            claim.id,
+            [
+                {
+                    "claim_id": claim.id,
+                    "line_number": i + 1,
+                    "procedure_code": line.procedure_code,
+                    "modifiers": ":".join(line.modifiers),
+                    "charge": line.charge,
+                    "service_date": line.service_date_from,
+                }
+                for i, line in enumerate(data.lines)
+            ],
+        )
+
+    # ------------------------------------------------------------------ scrubbing
+
+    async def context(self, claim: Claim, data: ClaimData, today: date) -> ScrubContext:
+        clinic = await self.refs.clinic(data.clinic_id)
+        payer = await self.refs.payer(data.payer_id)
+        rendering = await self.refs.provider(data.rendering_provider_id)
+        referring = await self.refs.provider(data.referring_provider_id)
+        cov = await self.coverage.get(claim.patient_key, data.payer_id)
+        duplicates: list[str] = []
+        if data.frequency_code not in (FREQUENCY_REPLACEMENT, FREQUENCY_VOID):
+            duplicates = await self.claims.duplicates(
+                claim.id,
+                claim.patient_key,
+                data.payer_id,
+                [(ln.procedure_code, ln.service_date_from, ln.charge) for ln in data.lines],
+                [s.value for s in lifecycle.AT_PAYER],
+            )
+        return ScrubContext(
+            today=today,
+            billing=BillingProvider(
+                npi=clinic.npi,
+                postal_code=clinic.address["postal_code"],
+                address_line1=clinic.address["line1"],
+            )
+            if clinic
+            else None,
+            payer=PayerRules(
+                payer.payer_id, payer.timely_filing_days, frozenset(payer.prior_auth_procedures)
+            )
+            if payer
+            else None,
+            rendering_npi=rendering.npi if rendering else None,
+            referring_npi=referring.npi if referring else None,
+            rendering_known=data.rendering_provider_id is None or rendering is not None,
+            referring_known=data.referring_provider_id is None or referring is not None,
+            coverage=CoverageFact(cov.status, cov.coverage_start, cov.coverage_end)
+            if cov
+            else None,
+            duplicate_of=duplicates,
+        )
+
+    async def scrub(self, claim: Claim, data: ClaimData, first: bool) -> list[Edit]:
+        ctx = await self.context(claim, data, now().date())
+        edits = scrub(data, ctx)
+        target = Status.SCRUB_FAILED if has_errors(edits) else Status.READY
+        previous = claim.status
+        lifecycle.move(previous, target)
+        claim.edits = [e.as_dict() for e in edits]
+        if claim.first_pass_clean is None:
+            claim.first_pass_clean = target is Status.READY
+        await self._transition(
+            claim, previous, target, ClaimScrubbed.event_type, {"edits": len(edits)}
+        )
+        await publish(
+            self.session,
+            self.tenant_id,
+            ClaimScrubbed(
+                **self._ids(claim),
+                passed=target is Status.READY,
+                first_pass=first,
+                edits=[EditPayload(**e.as_dict()) for e in edits],
+            ),
+            self.cause,
+        )
+        return edits
+
+    # ------------------------------------------------------------------ corrections, voids
+
+    async def correct(
+        self, claim_id: str, changes: Corrections, denial_id: str | None = None
+    ) -> Claim:
+        original = await self.get(claim_id, for_update=True)
+        if Status(original.status) not in lifecycle.ADJUDICATED:
+            raise Conflict(
+                f"only an adjudicated claim can be corrected, not a {original.status} one",
+                {"status": original.status},
+            )
+        if not original.payer_claim_control_number:
+            raise Conflict("the payer's claim control number is not known yet")
+        data = apply_corrections(ClaimData.model_validate(original.data), changes).model_copy(
+            update={
+                "frequency_code": FREQUENCY_REPLACEMENT,
+                "payer_claim_control_number": original.payer_claim_control_number,
+                "patient_control_number": None,
+            }
+        )
+        replacement = await self.create(data, original=original)
+        previous = original.status
+        lifecycle.move(previous, Status.CORRECTED)
+        original.replaced_by_claim_id = replacement.id
+        await self._transition(
+            original,
+            previous,
+            Status.CORRECTED,
+            ClaimCorrected.event_type,
+            {"replacement_claim_id": replacement.id, "denial_id": denial_id},
+        )
+        await publish(
+            self.session,
+            self.tenant_id,
+            ClaimCorrected(
+                **self._ids(original),
+                replacement_claim_id=replacement.id,
+                denial_id=denial_id,
+            ),
+            self.cause,
+        )
+        return replacement
+
+    async def void(self, claim_id: str, reason: str) -> Claim:
+        claim = await self.get(claim_id, for_update=True)
+        current = Status(claim.status)
+        void_claim: Claim | None = None
+        if current in lifecycle.AT_PAYER:
+            if not claim.payer_claim_control_number:
+                raise Conflict(
+                    "the payer's claim control number is not known yet: a void "
+                    "(frequency 8) must name it"
+                )
+            data = ClaimData.model_validate(claim.data).model_copy(
+                update={
+                    "frequency_code": FREQUENCY_VOID,
+                    "patient_control_number": None,
+                    "payer_claim_control_number": claim.payer_claim_control_number,
+                }
+            )
+            void_claim = await self.create(data, original=claim)
+        previous = claim.status
+        lifecycle.move(previous, Status.VOIDED)
+        await self._transition(
+            claim,
+            previous,
+            Status.VOIDED,
+            ClaimVoided.event_type,
+            {"reason": reason, "void_claim_id": void_claim.id if void_claim else None},
+        )
+        await publish(
+            self.session,
+            self.tenant_id,
+            ClaimVoided(
+                **self._ids(claim),
+                void_claim_id=void_claim.id if void_claim else None,
+                reason=reason,
+            ),
+            self.cause,
+        )
+        return claim
+
+    # ------------------------------------------------------------------ consumed facts
+
+    async def record_adjudication(self, payment: ClaimPaymentAdjudicated) -> bool:
+        """Applies one 835 claim payment. Amounts accumulate (a reversal carries negative
+        ones); the status follows the latest payment. False when nothing applied."""
+        claim = (
+            await self.claims.get(payment.claim_id, for_update=True) if (payment.claim_id) else None
+        )
+        if claim is None:
+            found = await self.claims.by_control_numbers([payment.patient_control_number], True)
+            claim = found[0] if found else None
+        if claim is None:
+            return False
+        target = lifecycle.status_for_adjudication(
+            payment.claim_status_code,
+            payment.paid_amount,
+            [(a.group_code, a.reason_code) for a in payment.adjustments]
+            + [(a.group_code, a.reason_code) for ln in payment.lines for a in ln.adjustments],
+        )
+        previous = claim.status
+        if not lifecycle.can_move(Status(previous), target):
+            await self._note(
+                claim,
+                "adjudication not applied",
+                {"payment_id": payment.payment_id, "to": target.value},
+            )
+            return False
+        at = now()
+        claim.paid_amount += payment.paid_amount
+        claim.patient_responsibility += payment.patient_responsibility
+        claim.payer_claim_control_number = (
+            payment.payer_claim_control_number or claim.payer_claim_control_number
+        )
+        claim.adjudicated_at = at
+        if target in (Status.PAID, Status.PARTIALLY_PAID) and claim.paid_at is None:
+            claim.paid_at = at
+        claim.status = target.value
+        await self._transition(
+            claim,
+            previous,
+            target,
+            ClaimAdjudicated.event_type,
+            {
+                "payment_id": payment.payment_id,
+                "clp02": payment.claim_status_code,
+                "paid": str(payment.paid_amount),
+            },
+        )
+        await publish(
+            self.session,
+            self.tenant_id,
+            ClaimAdjudicated(
+                **self._ids(claim),
+                claim_status_code=payment.claim_status_code,
+                total_charge=payment.total_charge,
+                paid_amount=payment.paid_amount,
+                patient_responsibility=payment.patient_responsibility,
+                payer_claim_control_number=claim.payer_claim_control_number,
+            ),
+            self.cause,
+        )
+        return True
+
+    # ------------------------------------------------------------------ helpers
+
+    async def _transition(
+        self,
+        claim: Claim,
+        previous: str | None,
+        target: Status,
+        event_type: str,
+        detail: dict[str, Any],
+    ) -> None:
+        claim.status = target.value
+        await self.claims.record(claim.id, previous, target.value, event_type, self.actor, detail)
+
+    async def _note(self, claim: Claim, what: str, detail: dict[str, Any]) -> None:
+        await self.claims.record(claim.id, claim.status, claim.status, what, self.actor, detail)
+
+    def _ids(self, claim: Claim) -> dict[str, Any]:
+        return {
+            "claim_id": claim.id,
+            "patient_control_number": claim.patient_control_number,
+            "clinic_id": claim.clinic_id,
+            "payer_id": claim.payer_id,
+            "status": claim.status,
+            "occurred_at": now(),
+        }
+
+    def _created_event(self, claim: Claim, data: ClaimData) -> ClaimCreated:
+        return ClaimCreated(
+            **self._ids(claim),
+            patient_key=claim.patient_key,
+            rendering_provider_id=data.rendering_provider_id,
+            frequency_code=data.frequency_code,
+            original_claim_id=claim.original_claim_id,
+            total_charge=data.total_charge,
+            service_date_from=data.first_date,
+            service_date_to=data.last_date,
+            diagnosis_codes=list(data.diagnosis_codes),
+            lines=[
+                ClaimLineSummary(
+                    line_number=i + 1,
+                    procedure_code=ln.procedure_code,
+                    modifiers=list(ln.modifiers),
+                    charge=ln.charge,
+                    units=ln.units,
+                    service_date=ln.service_date_from,
+                )
+                for i, ln in enumerate(data.lines)
+            ],
+        )
+
+
+def merge_patch(target: Any, patch: Any) -> Any:
+    """RFC 7396 JSON merge patch: objects merge, null deletes, anything else replaces."""
+    if not isinstance(patch, dict):
+        return patch
+    result = dict(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            result.pop(key, None)
+        else:
+            result[key] = merge_patch(result.get(key), value)
+    return result
+
+
+def apply_corrections(data: ClaimData, changes: Corrections) -> ClaimData:
+    update: dict[str, Any] = {}
+    if changes.diagnosis_codes is not None:
+        update["diagnosis_codes"] = [c.replace(".", "").upper() for c in changes.diagnosis_codes]
+    if changes.prior_authorization_number is not None:
+        update["prior_authorization_number"] = changes.prior_authorization_number
+    if changes.referral_number is not None:
+        update["referral_number"] = changes.referral_number
+    if changes.line_modifiers:
+        lines = list(data.lines)
+        for number, modifiers in changes.line_modifiers.items():
+            if not 1 <= number <= len(lines):
+                raise InvalidInput(
+                    "no such line",
+                    [{"path": f"body.line_modifiers.{number}", "message": "no such line"}],
+                )
+            lines[number - 1] = lines[number - 1].model_copy(
+                update={"modifiers": [m.upper() for m in modifiers]}
+            )
+        update["lines"] = lines
+    # Validate the result as a whole: a correction must itself be a valid claim.
+    return ClaimData.model_validate(
+        {
+            **data.model_dump(),
+            **{
+                k: ([ln.model_dump() for ln in v] if k == "lines" else v) for k, v in update.items()
+            },
+        }
+    )
+
+
+async def history(session: AsyncSession, tenant_id: str, claim: Claim) -> Sequence[Any]:
+    return await ClaimRepository(session, tenant_id).history(claim.id)

@@ -1,0 +1,140 @@
+"""Claims through the HTTP API against the real claims_test database."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from rcm_claims.app import create_app
+from rcm_claims.config import ClaimsSettings
+from rcm_shared.messaging.tables import outbox
+from rcm_shared.testing.fixtures import bearer, running, settings_for
+
+from .factories import NPIS, claim_body, setup_tenant
+
+
+@pytest.fixture
+async def api(stack: dict[str, Any]) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(settings_for(ClaimsSettings, "claims"), run_workers=False)
+    async with running(app) as client:
+        yield client
+
+
+async def event_types(stack: dict[str, Any], tenant: str) -> list[str]:
+    async with stack["engines"]["claims"].connect() as conn:
+        rows = await conn.execute(
+            select(outbox.c.type)
+            .where(outbox.c.tenant_id == tenant)
+            .where(outbox.c.aggregatetype == "rcm.claims")
+            .order_by(outbox.c.seq)
+        )
+        return [r.type for r in rows]
+
+
+async def test_clean_claim_is_ready_with_events(
+    api: httpx.AsyncClient, stack: dict[str, Any], tenant: str
+) -> None:
+    refs = await setup_tenant(api, tenant)
+    body = claim_body(refs["clinic_id"], rendering_provider_id=refs["provider_id"])
+    created = await api.post("/v1/claims", json=body, headers=bearer(tenant))
+    assert created.status_code == 201, created.text
+    claim = created.json()
+    assert claim["status"] == "ready"
+    # no eligibility answer on file yet: a warning, not an error
+    assert [e["code"] for e in claim["edits"]] == ["COVERAGE_UNKNOWN"]
+    assert len(claim["patient_control_number"]) <= 20
+    assert claim["claim"]["diagnosis_codes"] == ["E119", "I10"]
+    assert await event_types(stack, tenant) == ["rcm.claim.created.v1", "rcm.claim.scrubbed.v1"]
+    history = (await api.get(f"/v1/claims/{claim['id']}/history", headers=bearer(tenant))).json()
+    assert [(h["from_status"], h["to_status"]) for h in history] == [
+        (None, "draft"),
+        ("draft", "ready"),
+    ]
+
+
+async def test_failing_claim_keeps_all_edits_and_rescrubs(
+    api: httpx.AsyncClient, tenant: str
+) -> None:
+    refs = await setup_tenant(api, tenant)
+    body = claim_body(refs["clinic_id"], diagnosis_codes=["E11", "I10"], total_charge="999.00")
+    claim = (await api.post("/v1/claims", json=body, headers=bearer(tenant))).json()
+    assert claim["status"] == "scrub_failed"
+    codes = {(e["code"], e["path"]) for e in claim["edits"]}
+    assert ("ICD10_NOT_BILLABLE", "diagnosis_codes[0]") in codes
+    assert ("TOTAL_MISMATCH", "total_charge") in codes
+    fixed = await api.patch(
+        f"/v1/claims/{claim['id']}",
+        headers=bearer(tenant),
+        json={"diagnosis_codes": ["E11.9", "I10"], "total_charge": "195.50"},
+    )
+    assert fixed.status_code == 200, fixed.text
+    assert fixed.json()["status"] == "ready"
+    assert fixed.json()["version"] == 2
+
+
+async def test_invalid_claim_is_422_with_paths_and_nothing_saved(
+    api: httpx.AsyncClient, stack: dict[str, Any], tenant: str
+) -> None:
+    refs = await setup_tenant(api, tenant)
+    body = claim_body(refs["clinic_id"])
+    body["lines"][1]["charge"] = "abc"
+    body["subscriber"]["gender"] = "X"
+    response = await api.post("/v1/claims", json=body, headers=bearer(tenant))
+    assert response.status_code == 422
+    paths = {d["path"] for d in response.json()["detail"]}
+    assert paths == {"body.lines[1].charge", "body.subscriber.gender"}
+    listed = (await api.get("/v1/claims", headers=bearer(tenant))).json()
+    assert listed["items"] == []
+    assert await event_types(stack, tenant) == []
+
+
+async def test_idempotency_key(api: httpx.AsyncClient, tenant: str) -> None:
+    refs = await setup_tenant(api, tenant)
+    body = claim_body(refs["clinic_id"])
+    headers = {**bearer(tenant), "Idempotency-Key": "visit-42"}
+    first = await api.post("/v1/claims", json=body, headers=headers)
+    again = await api.post("/v1/claims", json=body, headers=headers)
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json()
+    other = await api.post("/v1/claims", json={**body, "total_charge": "1.00"}, headers=headers)
+    assert other.status_code == 409
+    listed = (await api.get("/v1/claims", headers=bearer(tenant))).json()
+    assert len(listed["items"]) == 1
+
+
+async def test_batch_reports_each_claim(api: httpx.AsyncClient, tenant: str) -> None:
+    refs = await setup_tenant(api, tenant)
+    good = claim_body(refs["clinic_id"])
+    bad = claim_body(refs["clinic_id"])
+    bad["lines"][0]["diagnosis_pointers"] = []
+    taken = claim_body(refs["clinic_id"], patient_control_number="PCN-1")
+    same_pcn = claim_body(refs["clinic_id"], patient_control_number="PCN-1")
+    response = await api.post(
+        "/v1/claims/batch", headers=bearer(tenant), json={"claims": [good, bad, taken, same_pcn]}
+    )
+    assert response.status_code == 200, response.text
+    out = response.json()
+    assert [r["status"] for r in out["results"]] == [201, 422, 201, 409]
+    assert out["results"][1]["error"]["detail"][0]["path"] == (
+        "body.claims[1].lines[0].diagnosis_pointers"
+    )
+    assert (out["created"], out["failed"]) == (2, 2)
+
+
+async def test_other_tenant_sees_no_claim(api: httpx.AsyncClient, tenant: str) -> None:
+    refs = await setup_tenant(api, tenant)
+    claim = (
+        await api.post("/v1/claims", json=claim_body(refs["clinic_id"]), headers=bearer(tenant))
+    ).json()
+    other = bearer("someone-else")
+    assert (await api.get(f"/v1/claims/{claim['id']}", headers=other)).status_code == 404
+    assert (await api.get("/v1/claims", headers=other)).json()["items"] == []
+    # a clinic the other tenant does not own cannot carry its claims either
+    foreign = await api.post("/v1/claims", json=claim_body(refs["clinic_id"]), headers=other)
+    assert foreign.json()["status"] == "scrub_failed"
+    assert "BILLING_PROVIDER_UNKNOWN" in {e["code"] for e in foreign.json()["edits"]}
+    _ = NPIS

@@ -1,0 +1,44 @@
+"""What eligibility learned from a payer, on rcm.eligibility, keyed by check id."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from rcm_shared.events.catalog import TOPIC_ELIGIBILITY, EventPayload, register
+
+
+class CostShare(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    service_type: str = Field(description="EB03, e.g. 30 health benefit plan coverage")
+    copay: Decimal | None = None
+    coinsurance_percent: Decimal | None = None
+    deductible: Decimal | None = None
+    deductible_remaining: Decimal | None = None
+    out_of_pocket_max: Decimal | None = None
+    out_of_pocket_remaining: Decimal | None = None
+    in_network: bool | None = None
+
+
+@register
+class EligibilityChecked(EventPayload):
+    event_type: ClassVar[str] = "rcm.eligibility.checked.v1"
+    topic: ClassVar[str] = TOPIC_ELIGIBILITY
+    key_field: ClassVar[str] = "check_id"
+    summary: ClassVar[str] = "A payer answered (or failed to answer) a coverage check."
+
+    check_id: str
+    patient_key: str = Field(description="pseudonymous patient reference (rcm_shared.identity)")
+    payer_id: str
+    status: str = Field(description="active, inactive, unknown or error")
+    service_date: date
+    plan_name: str | None = None
+    group_number: str | None = None
+    coverage_start: date | None = None
+    coverage_end: date | None = None
+    cost_share: list[CostShare] = Field(default_factory=list)
+    checked_at: datetime
