@@ -9,8 +9,8 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, ConsumerRecord
 
 from rcm_shared.events.catalog import new_event
-from rcm_shared.events.reference import Address, ClinicRegistered, ClinicUpdated
 from rcm_shared.events.envelope import CloudEvent
+from rcm_shared.events.reference import Address, ClinicRegistered, ClinicUpdated
 
 ADDRESS = Address(line1="1 Main St", city="Springfield", state="IL", postal_code="62701")
 VALID_NPI = "1245319599"

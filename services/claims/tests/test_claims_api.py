@@ -14,7 +14,7 @@ from rcm_claims.config import ClaimsSettings
 from rcm_shared.messaging.tables import outbox
 from rcm_shared.testing.fixtures import bearer, running, settings_for
 
-from .factories import NPIS, claim_body, setup_tenant
+from .factories import claim_body, setup_tenant
 
 
 @pytest.fixture
@@ -130,11 +130,10 @@ async def test_other_tenant_sees_no_claim(api: httpx.AsyncClient, tenant: str) -
     claim = (
         await api.post("/v1/claims", json=claim_body(refs["clinic_id"]), headers=bearer(tenant))
     ).json()
-    other = bearer("someone-else")
+    other = bearer(f"other-{tenant}")
     assert (await api.get(f"/v1/claims/{claim['id']}", headers=other)).status_code == 404
     assert (await api.get("/v1/claims", headers=other)).json()["items"] == []
     # a clinic the other tenant does not own cannot carry its claims either
     foreign = await api.post("/v1/claims", json=claim_body(refs["clinic_id"]), headers=other)
     assert foreign.json()["status"] == "scrub_failed"
     assert "BILLING_PROVIDER_UNKNOWN" in {e["code"] for e in foreign.json()["edits"]}
-    _ = NPIS

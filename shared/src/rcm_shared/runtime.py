@@ -12,7 +12,7 @@ import contextlib
 import logging
 import os
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,6 +43,8 @@ class ServiceSpec:
     routers: Sequence[APIRouter] = ()
     handlers: dict[str, Handler] = field(default_factory=dict)
     subscriptions: Sequence[str] = ()  # topics (unprefixed) the consumer group reads
+    # Extra loops of the worker role (deliveries, folder watchers): each runs until `stop`.
+    workers: Sequence[Callable[[Runtime, asyncio.Event], Awaitable[None]]] = ()
     version: str = "0.1.0"
     description: str = ""
 

@@ -8,6 +8,8 @@ from rcm_claims.api import router
 from rcm_claims.config import ClaimsSettings
 from rcm_claims.domain import codes
 from rcm_claims.handlers import HANDLERS
+from rcm_claims.service.acknowledgments import inbound_worker
+from rcm_claims.service.submissions import delivery_worker
 from rcm_shared.messaging.topology import SUBSCRIPTIONS
 from rcm_shared.runtime import ServiceSpec, build_app
 
@@ -22,6 +24,7 @@ def create_app(settings: ClaimsSettings | None = None, run_workers: bool | None 
         routers=[router],
         handlers=HANDLERS,
         subscriptions=SUBSCRIPTIONS["claims"],
+        workers=[delivery_worker, inbound_worker],
         description=("Professional claims: intake, scrubbing, 837P, acknowledgments, lifecycle."),
     )
     codes.load()  # the ICD-10-CM code set, once, before the first request

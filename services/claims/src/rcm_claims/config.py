@@ -1,3 +1,7 @@
+from typing import Literal
+
+from pydantic import Field
+
 from rcm_shared.settings import ServiceSettings, service_config
 
 
@@ -9,3 +13,23 @@ class ClaimsSettings(ServiceSettings):
     service_name: str = "claims"
     port: int = 8002
     database_url: str = "postgresql+asyncpg://rcm_claims:rcm_claims_dev@127.0.0.1:55432/rcm_claims"
+
+    # Clearinghouse connection. "file": an outbound mailbox folder (as a mounted SFTP
+    # mailbox would be); "http": POST each 837 to clearinghouse_url.
+    connector: Literal["file", "http"] = "file"
+    outbound_dir: str = "var/clearinghouse/outbound"
+    inbound_dir: str = "var/clearinghouse/inbound"  # 999s and 277CAs, one folder per tenant
+    clearinghouse_url: str | None = None
+    clearinghouse_timeout_seconds: float = 30.0
+    delivery_max_attempts: int = 8
+    delivery_poll_seconds: float = 1.0
+    inbound_poll_seconds: float = 2.0
+
+    # Interchange identities (ISA06/ISA08, 1000A/1000B)
+    sender_id: str = Field(default="RCMBACKBONE", max_length=15)
+    receiver_id: str = Field(default="CLEARINGHOUSE", max_length=15)
+    submitter_name: str = "RCM BACKBONE"
+    submitter_contact_name: str = "BILLING SUPPORT"
+    submitter_contact_phone: str = "5555550100"
+    receiver_name: str = "CLEARINGHOUSE"
+    usage: Literal["P", "T"] = "T"

@@ -109,6 +109,7 @@ class Claim(TenantMixin, TimestampMixin, Base):
     accepted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     first_acceptance: Mapped[bool | None] = mapped_column(Boolean)
     adjudicated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    first_adjudication: Mapped[str | None] = mapped_column(String(20))  # for the denial rate
     paid_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     version: Mapped[int] = mapped_column(Integer, default=1)
 
@@ -184,8 +185,10 @@ class Acknowledgment(TenantMixin, Base):
     """A 999 or 277CA as received; the raw file is kept whether it parsed or not."""
 
     __tablename__ = "acknowledgments"
+    __table_args__ = (UniqueConstraint("tenant_id", "sha256"),)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64))  # the same file twice is applied once
     kind: Mapped[str] = mapped_column(String(8))  # 999, 277CA, unknown
     status: Mapped[str] = mapped_column(String(12))  # processed, invalid
     source: Mapped[str] = mapped_column(String(12))  # api, folder

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, and_, case, delete, func, or_, select, text, update
+from sqlalchemy import Select, and_, case, delete, func, or_, select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -131,46 +130,37 @@ class ClaimRepository(_Repo):
                 insert(ClaimLine), [{**line, "tenant_id": self.tenant_id} for line in lines]
             )
 
-    async def duplicates(
-        self,
-        claim_id: str,
-        patient_key: str,
-        payer_id: str,
-        lines: Sequence[tuple[str, date, Decimal]],
-        statuses: Sequence[str],
-    ) -> list[str]:
-        """Claims in `statuses` of the same patient and payer with a line of the same
-        procedure, date of service and charge."""
-        if not lines:
-            return []
-        match = or_(
-            *[
-                and_(
-                    ClaimLine.procedure_code == code,
-                    ClaimLine.service_date == day,
-                    ClaimLine.charge == charge,
-                )
-                for code, day, charge in lines
-            ]
-        )
+    async def insert_lines(self, lines: list[dict[str, Any]]) -> None:
+        if lines:
+            await self.session.execute(
+                insert(ClaimLine), [{**line, "tenant_id": self.tenant_id} for line in lines]
+            )
+
+    async def duplicate_candidates(
+        self, patient_keys: set[str], statuses: Sequence[str]
+    ) -> Sequence[Any]:
+        """Every line of the patients' claims in `statuses`: the scrubber matches payer,
+        procedure, date and charge in memory, for a whole batch in one query."""
         stmt = (
-            select(Claim.id)
-            .distinct()
+            select(
+                Claim.id.label("claim_id"),
+                Claim.patient_key,
+                Claim.payer_id,
+                ClaimLine.procedure_code,
+                ClaimLine.service_date,
+                ClaimLine.charge,
+            )
             .join(
                 ClaimLine,
                 and_(ClaimLine.claim_id == Claim.id, ClaimLine.tenant_id == Claim.tenant_id),
             )
             .where(
                 Claim.tenant_id == self.tenant_id,
-                Claim.id != claim_id,
-                Claim.patient_key == patient_key,
-                Claim.payer_id == payer_id,
+                Claim.patient_key.in_(patient_keys),
                 Claim.status.in_(statuses),
-                match,
             )
-            .order_by(Claim.id)
         )
-        return list((await self.session.execute(stmt)).scalars().all())
+        return (await self.session.execute(stmt)).all()
 
     async def page(
         self,
@@ -272,9 +262,11 @@ class ClaimRepository(_Repo):
                 func.count().filter(Claim.first_acceptance.is_(True)).label("accepted_first"),
                 func.count().filter(Claim.first_acceptance.is_not(None)).label("acked"),
                 func.count().filter(Claim.adjudicated_at.is_not(None)).label("adjudicated"),
-                func.count().filter(Claim.status == "denied").label("denied"),
-                func.count().filter(Claim.status == "corrected").label("corrected"),
+                func.count().filter(Claim.first_adjudication == "denied").label("denied"),
                 func.coalesce(func.sum(Claim.total_charge), 0).label("charges"),
+                func.coalesce(
+                    func.sum(Claim.total_charge).filter(Claim.first_adjudication == "denied"), 0
+                ).label("denied_charges"),
                 func.coalesce(func.sum(Claim.paid_amount), 0).label("paid"),
             )
             .where(
@@ -380,6 +372,16 @@ class CoverageRepository(_Repo):
             )
         )
 
+    async def get_many(self, pairs: set[tuple[str, str]]) -> dict[tuple[str, str], Coverage]:
+        if not pairs:
+            return {}
+        stmt = select(Coverage).where(
+            Coverage.tenant_id == self.tenant_id,
+            tuple_(Coverage.patient_key, Coverage.payer_id).in_(list(pairs)),
+        )
+        rows = (await self.session.execute(stmt)).scalars().all()
+        return {(r.patient_key, r.payer_id): r for r in rows}
+
     async def upsert_if_newer(self, values: dict[str, Any]) -> None:
         stmt = insert(Coverage).values(tenant_id=self.tenant_id, **values)
         await self.session.execute(
@@ -407,6 +409,28 @@ class SubmissionRepository(_Repo):
                 SubmissionClaim.submission_id == submission_id,
             )
             .order_by(SubmissionClaim.transaction_control_number, SubmissionClaim.claim_id)
+        )
+        return (await self.session.execute(stmt)).scalars().all()
+
+    async def links_for_transaction(
+        self, group_control: str, transaction_control: str
+    ) -> Sequence[SubmissionClaim]:
+        """The claims a 999 speaks of: AK102 is our GS06, AK202 our ST02."""
+        group = str(int(group_control)) if group_control.isdigit() else group_control
+        stmt = (
+            select(SubmissionClaim)
+            .join(
+                Submission,
+                and_(
+                    Submission.id == SubmissionClaim.submission_id,
+                    Submission.tenant_id == SubmissionClaim.tenant_id,
+                ),
+            )
+            .where(
+                SubmissionClaim.tenant_id == self.tenant_id,
+                Submission.group_control_number == group,
+                SubmissionClaim.transaction_control_number == transaction_control,
+            )
         )
         return (await self.session.execute(stmt)).scalars().all()
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rcm_denials import service
-from rcm_shared.events.reference import ClinicRegistered, ClinicUpdated
 from rcm_shared.events.envelope import CloudEvent
+from rcm_shared.events.reference import ClinicRegistered, ClinicUpdated
 from rcm_shared.messaging.consumer import Handler
 
 

@@ -2,8 +2,8 @@
 
 from fastapi import APIRouter
 
-from rcm_claims.api import claims, reference
+from rcm_claims.api import claims, operations, reference
 
 router = APIRouter()
-for module in (reference, claims):
+for module in (reference, claims, operations):
     router.include_router(module.router)

@@ -84,38 +84,39 @@ async def create_claim(
 
 @router.post("/batch", response_model=BatchOut)
 async def create_batch(body: BatchIn, session: Session, principal: Writer) -> BatchOut:
-    svc = service(session, principal)
-    results: list[BatchResult] = []
+    """Each claim is validated and taken on its own: one bad claim spares the others."""
+    results: list[BatchResult | None] = [None] * len(body.claims)
+    valid: list[tuple[int, ClaimData]] = []
     for index, raw in enumerate(body.claims):
         try:
-            data = ClaimData.model_validate(raw)
+            valid.append((index, ClaimData.model_validate(raw)))
         except ValidationError as exc:
-            results.append(
-                BatchResult(
-                    index=index,
-                    status=422,
-                    error={
-                        "error": "validation_error",
-                        "detail": [
-                            {
-                                "path": field_path(["body", "claims", index, *e["loc"]]),
-                                "message": e["msg"],
-                                "type": e["type"],
-                            }
-                            for e in exc.errors(include_input=False, include_url=False)
-                        ],
-                    },
-                )
+            results[index] = BatchResult(
+                index=index,
+                status=422,
+                error={
+                    "error": "validation_error",
+                    "detail": [
+                        {
+                            "path": field_path(["body", "claims", index, *e["loc"]]),
+                            "message": e["msg"],
+                            "type": e["type"],
+                        }
+                        for e in exc.errors(include_input=False, include_url=False)
+                    ],
+                },
             )
-            continue
-        try:
-            async with session.begin_nested():  # one claim's conflict spares the others
-                claim = await svc.create(data)
-            results.append(BatchResult(index=index, status=201, claim=claim_out(claim)))
-        except RcmError as exc:
-            results.append(BatchResult(index=index, status=exc.status_code, error=exc.body()))
-    created = sum(1 for r in results if r.status == 201)
-    return BatchOut(created=created, failed=len(results) - created, results=results)
+    created = await service(session, principal).create_many([d for _, d in valid])
+    for (index, _), outcome in zip(valid, created, strict=True):
+        if isinstance(outcome, RcmError):
+            results[index] = BatchResult(
+                index=index, status=outcome.status_code, error=outcome.body()
+            )
+        else:
+            results[index] = BatchResult(index=index, status=201, claim=claim_out(outcome))
+    final = [r for r in results if r is not None]
+    ok = sum(1 for r in final if r.status == 201)
+    return BatchOut(created=ok, failed=len(final) - ok, results=final)
 
 
 @router.get("/{claim_id}", response_model=ClaimOut)
@@ -148,6 +149,7 @@ async def list_claims(
     payer_id: Annotated[str | None, Query(max_length=80)] = None,
     patient_control_number: Annotated[str | None, Query(max_length=20)] = None,
     rendering_provider_id: Annotated[str | None, Query(max_length=36)] = None,
+    frequency_code: Annotated[str | None, Query(pattern="^[178]$")] = None,
     service_date_from: date | None = None,
     service_date_to: date | None = None,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
@@ -160,6 +162,7 @@ async def list_claims(
         "payer_id": payer_id,
         "patient_control_number": patient_control_number,
         "rendering_provider_id": rendering_provider_id,
+        "frequency_code": frequency_code,
         "service_date_from": service_date_from,
         "service_date_to": service_date_to,
     }

@@ -8,8 +8,9 @@ import re
 
 import simple_icd_10_cm as icd
 
-# CPT Category I: 5 digits; Category II: 4 digits + F; Category III: 4 digits + T.
-CPT = re.compile(r"^[0-9]{4}[0-9FT]$")
+# CPT Category I: 5 digits; Category II: 4 digits + F; Category III: 4 digits + T;
+# Proprietary Laboratory Analyses: 4 digits + U.
+CPT = re.compile(r"^[0-9]{4}[0-9FTU]$")
 # HCPCS Level II: one letter A-V followed by 4 digits.
 HCPCS_II = re.compile(r"^[A-V][0-9]{4}$")
 MODIFIER = re.compile(r"^[0-9A-Z]{2}$")
@@ -22,7 +23,8 @@ def load() -> None:
 
 def icd10_status(code: str) -> str:
     """'billable', 'not_billable' (a category with children), or 'unknown'."""
-    if not icd.is_valid_item(code):
+    # chapters ("4") and blocks ("E08-E13") are valid items of the classification, not codes
+    if not icd.is_valid_item(code) or not icd.is_category_or_subcategory(code):
         return "unknown"
     return "billable" if icd.is_leaf(code) else "not_billable"
 

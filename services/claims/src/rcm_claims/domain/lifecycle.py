@@ -37,7 +37,8 @@ TRANSITIONS: dict[Status, frozenset[Status]] = {
     S.READY: frozenset({S.SCRUB_FAILED, S.READY, S.SUBMITTED, S.VOIDED}),
     # An 835 may arrive before (or instead of) the 277CA.
     S.SUBMITTED: frozenset({S.ACCEPTED, S.REJECTED} | ADJUDICATED),
-    S.ACCEPTED: frozenset(ADJUDICATED | {S.REJECTED}),
+    # A payer can be asked to cancel (frequency 8) a claim it accepted but not yet decided.
+    S.ACCEPTED: frozenset(ADJUDICATED | {S.REJECTED, S.VOIDED}),
     # Fixed after a rejection: re-scrubbed, then sent again as an original.
     S.REJECTED: frozenset({S.SCRUB_FAILED, S.READY, S.VOIDED}),
     # A later 835 can reverse (back to accepted) or re-adjudicate (appeal won).
@@ -83,10 +84,13 @@ def is_routine(group_code: str, reason_code: str) -> bool:
 def status_for_adjudication(
     claim_status_code: str, paid: Decimal, adjustments: list[tuple[str, str]]
 ) -> Status:
-    """CLP02 and adjustments to our status. 22 is a reversal (back to accepted, awaiting the
-    payer's new decision); 4 is denied; otherwise paid when every adjustment is routine,
-    partially paid when something was refused but money came, denied when none came."""
-    if claim_status_code == "22":
+    """CLP02 and adjustments to our status. 22 is a reversal and 23 a hand-off to another
+    payer (back to accepted, awaiting a decision); 4 is denied; otherwise paid when every
+    adjustment is routine, partially paid when something was refused but money came, denied
+    when none came."""
+    # 22: reversal of a previous payment; 23: not our claim, forwarded to another payer.
+    # Either way the claim waits for a (new) decision.
+    if claim_status_code in ("22", "23"):
         return S.ACCEPTED
     if claim_status_code == "4":
         return S.DENIED

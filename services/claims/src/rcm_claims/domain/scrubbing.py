@@ -7,6 +7,7 @@ Every edit has a stable code, a severity, a message and the JSON path it concern
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Literal
@@ -146,9 +147,14 @@ def _references(claim: ClaimData, ctx: ScrubContext) -> list[Edit]:
     return out
 
 
+PO_BOX = re.compile(
+    r"^\s*(P\.?\s*O\.?\s*BOX|POST\s+OFFICE\s+BOX|POB|PMB|BOX)\s*#?\s*\d", re.IGNORECASE
+)
+
+
 def _is_po_box(line: str) -> bool:
-    compact = line.upper().replace(".", "").replace(" ", "")
-    return compact.startswith(("POBOX", "POSTOFFICEBOX", "BOX"))
+    # "PO Box 12", "P.O. BOX 12", "Box 12", "PMB 12"; not "Boxwood Medical Plaza"
+    return bool(PO_BOX.match(line))
 
 
 def _npis(claim: ClaimData, ctx: ScrubContext) -> list[Edit]:

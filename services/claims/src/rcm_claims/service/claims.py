@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 
 from pydantic import ValidationError
@@ -23,7 +24,7 @@ from rcm_claims.domain.scrubbing import (
     has_errors,
     scrub,
 )
-from rcm_claims.models import Claim, Clinic, Payer, Provider
+from rcm_claims.models import Claim, ClaimHistory, Clinic, Payer, Provider
 from rcm_claims.repository import (
     ClaimRepository,
     ClinicRepository,
@@ -31,8 +32,9 @@ from rcm_claims.repository import (
     PayerRepository,
     ProviderRepository,
 )
-from rcm_claims.service.common import publish
-from rcm_shared.errors import Conflict, InvalidInput, NotFound, field_path
+from rcm_claims.service.common import publish, publish_all
+from rcm_shared.errors import Conflict, InvalidInput, NotFound, RcmError, field_path
+from rcm_shared.events.catalog import EventPayload
 from rcm_shared.events.claims import (
     ClaimAdjudicated,
     ClaimCorrected,
@@ -116,31 +118,86 @@ class ClaimService:
     # ------------------------------------------------------------------ intake
 
     async def create(self, data: ClaimData, original: Claim | None = None) -> Claim:
-        if self.clinics is not None and data.clinic_id not in self.clinics:
-            raise NotFound("clinic not found", [{"path": "body.clinic_id"}])
-        pcn = data.patient_control_number or new_pcn()
-        if await self.claims.pcn_taken([pcn]):
-            raise Conflict(
-                "patient control number already used", [{"path": "body.patient_control_number"}]
+        [result] = await self.create_many([data], original)
+        if isinstance(result, RcmError):
+            raise result
+        return result
+
+    async def create_many(
+        self, datas: Sequence[ClaimData], original: Claim | None = None
+    ) -> list[Claim | RcmError]:
+        """Takes in and scrubs claims as a set: a few statements per batch, not per claim
+        (control numbers, coverage and duplicates are each one query). A claim that cannot
+        be taken gets its error in its place; the others go in."""
+        results: list[Claim | RcmError] = [NotFound("claim not found")] * len(datas)
+        pcns = [d.patient_control_number or new_pcn() for d in datas]
+        taken = await self.claims.pcn_taken(pcns)
+        seen: set[str] = set()
+        accepted: list[tuple[int, ClaimData, Claim]] = []
+        for index, (given, pcn) in enumerate(zip(datas, pcns, strict=True)):
+            if self.clinics is not None and given.clinic_id not in self.clinics:
+                results[index] = NotFound("clinic not found", [{"path": "body.clinic_id"}])
+                continue
+            if pcn in taken or pcn in seen:
+                results[index] = Conflict(
+                    "patient control number already used", [{"path": "body.patient_control_number"}]
+                )
+                continue
+            seen.add(pcn)
+            data = given.model_copy(update={"patient_control_number": pcn})
+            claim = Claim(
+                id=str(uuid.uuid4()),
+                tenant_id=self.tenant_id,
+                patient_control_number=pcn,
+                status=Status.DRAFT.value,
+                original_claim_id=original.id if original else None,
+                version=1,
+                edits=[],
+                rejection_reasons=[],
             )
-        data = data.model_copy(update={"patient_control_number": pcn})
-        claim = Claim(
-            id=str(uuid.uuid4()),
-            tenant_id=self.tenant_id,
-            patient_control_number=pcn,
-            status=Status.DRAFT.value,
-            original_claim_id=original.id if original else None,
-            version=1,
-            edits=[],
-            rejection_reasons=[],
-        )
-        self._apply_data(claim, data)
-        await self.claims.add(claim)
-        await self._store_lines(claim, data)
-        await self._transition(claim, None, Status.DRAFT, ClaimCreated.event_type, {})
-        await publish(self.session, self.tenant_id, self._created_event(claim, data), self.cause)
-        await self.scrub(claim, data, first=True)
-        return claim
+            self._apply_data(claim, data)
+            accepted.append((index, data, claim))
+        if not accepted:
+            return results
+        today = now().date()
+        contexts = await self.contexts([(c, d) for _, d, c in accepted], today)
+        history: list[ClaimHistory] = []
+        payloads: list[EventPayload] = []
+        lines: list[dict[str, Any]] = []
+        for (index, data, claim), ctx in zip(accepted, contexts, strict=True):
+            edits = scrub(data, ctx)
+            target = Status.SCRUB_FAILED if has_errors(edits) else Status.READY
+            claim.edits = [e.as_dict() for e in edits]
+            claim.first_pass_clean = target is Status.READY
+            created = self._created_event(claim, data)
+            claim.status = target.value
+            history += [
+                self._history(claim.id, None, Status.DRAFT, ClaimCreated.event_type, {}),
+                self._history(
+                    claim.id,
+                    Status.DRAFT.value,
+                    target,
+                    ClaimScrubbed.event_type,
+                    {"edits": len(edits)},
+                ),
+            ]
+            payloads += [
+                created,
+                ClaimScrubbed(
+                    **self.ids(claim),
+                    passed=target is Status.READY,
+                    first_pass=True,
+                    edits=[EditPayload(**e.as_dict()) for e in edits],
+                ),
+            ]
+            lines += self._line_rows(claim, data)
+            results[index] = claim
+        self.session.add_all([c for _, _, c in accepted])
+        self.session.add_all(history)
+        await self.session.flush()
+        await self.claims.insert_lines(lines)
+        await publish_all(self.session, self.tenant_id, payloads, self.cause)
+        return results
 
     async def replace(self, claim_id: str, data: ClaimData) -> Claim:
         claim = await self.get(claim_id, for_update=True)
@@ -194,65 +251,107 @@ class ClaimService:
         claim.service_date_to = data.last_date
         claim.data = data.model_dump(mode="json")
 
-    async def _store_lines(self, claim: Claim, data: ClaimData) -> None:
-        await self.claims.replace_lines(
-            claim.id,
-            [
-                {
-                    "claim_id": claim.id,
-                    "line_number": i + 1,
-                    "procedure_code": line.procedure_code,
-                    "modifiers": ":".join(line.modifiers),
-                    "charge": line.charge,
-                    "service_date": line.service_date_from,
-                }
-                for i, line in enumerate(data.lines)
-            ],
+    def _history(
+        self,
+        claim_id: str,
+        previous: str | None,
+        target: Status,
+        event_type: str,
+        detail: dict[str, Any],
+    ) -> ClaimHistory:
+        return ClaimHistory(
+            tenant_id=self.tenant_id,
+            claim_id=claim_id,
+            from_status=previous,
+            to_status=target.value,
+            event_type=event_type,
+            actor=self.actor,
+            detail=detail,
         )
+
+    @staticmethod
+    def _line_rows(claim: Claim, data: ClaimData) -> list[dict[str, Any]]:
+        return [
+            {
+                "claim_id": claim.id,
+                "line_number": i + 1,
+                "procedure_code": line.procedure_code,
+                "modifiers": ":".join(line.modifiers),
+                "charge": line.charge,
+                "service_date": line.service_date_from,
+            }
+            for i, line in enumerate(data.lines)
+        ]
+
+    async def _store_lines(self, claim: Claim, data: ClaimData) -> None:
+        await self.claims.replace_lines(claim.id, self._line_rows(claim, data))
 
     # ------------------------------------------------------------------ scrubbing
 
-    async def context(self, claim: Claim, data: ClaimData, today: date) -> ScrubContext:
-        clinic = await self.refs.clinic(data.clinic_id)
-        payer = await self.refs.payer(data.payer_id)
-        rendering = await self.refs.provider(data.rendering_provider_id)
-        referring = await self.refs.provider(data.referring_provider_id)
-        cov = await self.coverage.get(claim.patient_key, data.payer_id)
-        duplicates: list[str] = []
-        if data.frequency_code not in (FREQUENCY_REPLACEMENT, FREQUENCY_VOID):
-            duplicates = await self.claims.duplicates(
-                claim.id,
-                claim.patient_key,
-                data.payer_id,
-                [(ln.procedure_code, ln.service_date_from, ln.charge) for ln in data.lines],
-                [s.value for s in lifecycle.AT_PAYER],
-            )
-        return ScrubContext(
-            today=today,
-            billing=BillingProvider(
-                npi=clinic.npi,
-                postal_code=clinic.address["postal_code"],
-                address_line1=clinic.address["line1"],
-            )
-            if clinic
-            else None,
-            payer=PayerRules(
-                payer.payer_id, payer.timely_filing_days, frozenset(payer.prior_auth_procedures)
-            )
-            if payer
-            else None,
-            rendering_npi=rendering.npi if rendering else None,
-            referring_npi=referring.npi if referring else None,
-            rendering_known=data.rendering_provider_id is None or rendering is not None,
-            referring_known=data.referring_provider_id is None or referring is not None,
-            coverage=CoverageFact(cov.status, cov.coverage_start, cov.coverage_end)
-            if cov
-            else None,
-            duplicate_of=duplicates,
+    async def contexts(
+        self, items: Sequence[tuple[Claim, ClaimData]], today: date
+    ) -> list[ScrubContext]:
+        """What the scrubber needs for each claim, loaded for all of them at once."""
+        coverage = await self.coverage.get_many({(c.patient_key, d.payer_id) for c, d in items})
+        candidates = await self.claims.duplicate_candidates(
+            {c.patient_key for c, _ in items}, [s.value for s in lifecycle.AT_PAYER]
         )
+        same: dict[tuple[str, str, str, date, Decimal], set[str]] = {}
+        for row in candidates:
+            key = (row.patient_key, row.payer_id, row.procedure_code, row.service_date, row.charge)
+            same.setdefault(key, set()).add(row.claim_id)
+        out = []
+        for claim, data in items:
+            clinic = await self.refs.clinic(data.clinic_id)
+            payer = await self.refs.payer(data.payer_id)
+            rendering = await self.refs.provider(data.rendering_provider_id)
+            referring = await self.refs.provider(data.referring_provider_id)
+            cov = coverage.get((claim.patient_key, data.payer_id))
+            duplicates: set[str] = set()
+            if data.frequency_code not in (FREQUENCY_REPLACEMENT, FREQUENCY_VOID):
+                for ln in data.lines:
+                    duplicates |= same.get(
+                        (
+                            claim.patient_key,
+                            data.payer_id,
+                            ln.procedure_code,
+                            ln.service_date_from,
+                            ln.charge,
+                        ),
+                        set(),
+                    )
+            duplicates.discard(claim.id)
+            out.append(
+                ScrubContext(
+                    today=today,
+                    billing=BillingProvider(
+                        npi=clinic.npi,
+                        postal_code=clinic.address["postal_code"],
+                        address_line1=clinic.address["line1"],
+                    )
+                    if clinic
+                    else None,
+                    payer=PayerRules(
+                        payer.payer_id,
+                        payer.timely_filing_days,
+                        frozenset(payer.prior_auth_procedures),
+                    )
+                    if payer
+                    else None,
+                    rendering_npi=rendering.npi if rendering else None,
+                    referring_npi=referring.npi if referring else None,
+                    rendering_known=data.rendering_provider_id is None or rendering is not None,
+                    referring_known=data.referring_provider_id is None or referring is not None,
+                    coverage=CoverageFact(cov.status, cov.coverage_start, cov.coverage_end)
+                    if cov
+                    else None,
+                    duplicate_of=sorted(duplicates),
+                )
+            )
+        return out
 
     async def scrub(self, claim: Claim, data: ClaimData, first: bool) -> list[Edit]:
-        ctx = await self.context(claim, data, now().date())
+        [ctx] = await self.contexts([(claim, data)], now().date())
         edits = scrub(data, ctx)
         target = Status.SCRUB_FAILED if has_errors(edits) else Status.READY
         previous = claim.status
@@ -260,14 +359,14 @@ class ClaimService:
         claim.edits = [e.as_dict() for e in edits]
         if claim.first_pass_clean is None:
             claim.first_pass_clean = target is Status.READY
-        await self._transition(
+        await self.transition(
             claim, previous, target, ClaimScrubbed.event_type, {"edits": len(edits)}
         )
         await publish(
             self.session,
             self.tenant_id,
             ClaimScrubbed(
-                **self._ids(claim),
+                **self.ids(claim),
                 passed=target is Status.READY,
                 first_pass=first,
                 edits=[EditPayload(**e.as_dict()) for e in edits],
@@ -300,7 +399,7 @@ class ClaimService:
         previous = original.status
         lifecycle.move(previous, Status.CORRECTED)
         original.replaced_by_claim_id = replacement.id
-        await self._transition(
+        await self.transition(
             original,
             previous,
             Status.CORRECTED,
@@ -311,7 +410,7 @@ class ClaimService:
             self.session,
             self.tenant_id,
             ClaimCorrected(
-                **self._ids(original),
+                **self.ids(original),
                 replacement_claim_id=replacement.id,
                 denial_id=denial_id,
             ),
@@ -339,7 +438,7 @@ class ClaimService:
             void_claim = await self.create(data, original=claim)
         previous = claim.status
         lifecycle.move(previous, Status.VOIDED)
-        await self._transition(
+        await self.transition(
             claim,
             previous,
             Status.VOIDED,
@@ -350,7 +449,7 @@ class ClaimService:
             self.session,
             self.tenant_id,
             ClaimVoided(
-                **self._ids(claim),
+                **self.ids(claim),
                 void_claim_id=void_claim.id if void_claim else None,
                 reason=reason,
             ),
@@ -379,7 +478,7 @@ class ClaimService:
         )
         previous = claim.status
         if not lifecycle.can_move(Status(previous), target):
-            await self._note(
+            await self.note(
                 claim,
                 "adjudication not applied",
                 {"payment_id": payment.payment_id, "to": target.value},
@@ -392,10 +491,11 @@ class ClaimService:
             payment.payer_claim_control_number or claim.payer_claim_control_number
         )
         claim.adjudicated_at = at
+        claim.first_adjudication = claim.first_adjudication or target.value
         if target in (Status.PAID, Status.PARTIALLY_PAID) and claim.paid_at is None:
             claim.paid_at = at
         claim.status = target.value
-        await self._transition(
+        await self.transition(
             claim,
             previous,
             target,
@@ -410,7 +510,7 @@ class ClaimService:
             self.session,
             self.tenant_id,
             ClaimAdjudicated(
-                **self._ids(claim),
+                **self.ids(claim),
                 claim_status_code=payment.claim_status_code,
                 total_charge=payment.total_charge,
                 paid_amount=payment.paid_amount,
@@ -423,7 +523,7 @@ class ClaimService:
 
     # ------------------------------------------------------------------ helpers
 
-    async def _transition(
+    async def transition(
         self,
         claim: Claim,
         previous: str | None,
@@ -434,10 +534,10 @@ class ClaimService:
         claim.status = target.value
         await self.claims.record(claim.id, previous, target.value, event_type, self.actor, detail)
 
-    async def _note(self, claim: Claim, what: str, detail: dict[str, Any]) -> None:
+    async def note(self, claim: Claim, what: str, detail: dict[str, Any]) -> None:
         await self.claims.record(claim.id, claim.status, claim.status, what, self.actor, detail)
 
-    def _ids(self, claim: Claim) -> dict[str, Any]:
+    def ids(self, claim: Claim) -> dict[str, Any]:
         return {
             "claim_id": claim.id,
             "patient_control_number": claim.patient_control_number,
@@ -449,7 +549,7 @@ class ClaimService:
 
     def _created_event(self, claim: Claim, data: ClaimData) -> ClaimCreated:
         return ClaimCreated(
-            **self._ids(claim),
+            **self.ids(claim),
             patient_key=claim.patient_key,
             rendering_provider_id=data.rendering_provider_id,
             frequency_code=data.frequency_code,

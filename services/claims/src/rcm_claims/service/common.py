@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rcm_shared.events.catalog import EventPayload, new_event
@@ -7,6 +9,28 @@ from rcm_shared.events.envelope import CloudEvent
 from rcm_shared.messaging import outbox
 
 SOURCE = "/rcm/claims"
+
+
+async def publish_all(
+    session: AsyncSession,
+    tenant_id: str,
+    payloads: Sequence[EventPayload],
+    cause: CloudEvent | None = None,
+) -> None:
+    """Many events, one insert and one NOTIFY."""
+    await outbox.add_all(
+        session,
+        [
+            new_event(
+                p,
+                tenant_id=tenant_id,
+                source=SOURCE,
+                correlation_id=cause.correlationid if cause else None,
+                causation_id=cause.id if cause else None,
+            )
+            for p in payloads
+        ],
+    )
 
 
 async def publish(

@@ -1,0 +1,188 @@
+"""Claims intake throughput, each figure beside its baseline, in one run:
+
+1. Single-claim POST /v1/claims (validation, scrubbing, storage, outbox) at concurrency 32
+   against a bare FastAPI endpoint that inserts one row with asyncpg (same machine, same
+   database server, same load generator, one uvicorn process each).
+2. Batch intake: POST /v1/claims/batch with 500 claims per request: claims per second.
+
+    deploy/uv run python bench/claims_intake.py [--seconds 15] [--concurrency 32]
+
+Needs PostgreSQL and Kafka up (make up, or deploy/stack.py up --infra-only).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import copy
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bench.common import PY, claims_env, drive, free_port, plain_dsn, start, wait_ready
+from rcm_shared.testing.fixtures import bearer
+
+CLAIM_TEMPLATE: dict[str, Any] = {}
+
+
+def setup(base: str, tenant: str) -> dict[str, Any]:
+    h = bearer(tenant)
+    clinic = httpx.post(
+        f"{base}/v1/clinics",
+        headers=h,
+        json={
+            "name": "Bench Clinic",
+            "npi": "1245319599",
+            "tax_id": "123456789",
+            "taxonomy_code": "207Q00000X",
+            "address": {
+                "line1": "1 Main St",
+                "city": "Springfield",
+                "state": "IL",
+                "postal_code": "627011234",
+            },
+        },
+    ).json()
+    httpx.post(
+        f"{base}/v1/payers",
+        headers=h,
+        json={"payer_id": "87726", "name": "Bench Payer", "timely_filing_days": 365},
+    )
+    from datetime import date, timedelta
+
+    dos = (date.today() - timedelta(days=5)).isoformat()
+    return {
+        "clinic_id": clinic["id"],
+        "payer_id": "87726",
+        "place_of_service": "11",
+        "subscriber": {
+            "member_id": "M0",
+            "first_name": "Jane",
+            "last_name": "Doe",
+            "birth_date": "1980-04-02",
+            "gender": "F",
+            "address": {
+                "line1": "5 Oak Ave",
+                "city": "Springfield",
+                "state": "IL",
+                "postal_code": "62704",
+            },
+        },
+        "diagnosis_codes": ["E11.9", "I10"],
+        "lines": [
+            {
+                "procedure_code": "99214",
+                "charge": "150.00",
+                "service_date_from": dos,
+                "diagnosis_pointers": [1, 2],
+            },
+            {
+                "procedure_code": "93000",
+                "charge": "45.50",
+                "service_date_from": dos,
+                "diagnosis_pointers": [2],
+            },
+        ],
+        "total_charge": "195.50",
+    }
+
+
+def claim(template: dict[str, Any], n: int) -> dict[str, Any]:
+    body = copy.deepcopy(template)
+    body["subscriber"]["member_id"] = f"M{uuid.uuid4().hex[:12].upper()}"
+    return body
+
+
+async def run(seconds: float, concurrency: int) -> None:
+    logs = Path(tempfile.mkdtemp(prefix="bench-"))
+    claims_port, base_port = free_port(), free_port()
+    service = start(
+        [PY, "-m", "rcm_claims", "serve", "--role", "api"],
+        claims_env(claims_port),
+        logs / "claims.log",
+    )
+    baseline = start(
+        [
+            PY,
+            "-m",
+            "uvicorn",
+            "bench.baseline_insert_app:app",
+            "--port",
+            str(base_port),
+            "--log-level",
+            "warning",
+        ],
+        {"BENCH_DSN": plain_dsn("claims")},
+        logs / "baseline.log",
+    )
+    try:
+        claims_url = f"http://127.0.0.1:{claims_port}"
+        base_url = f"http://127.0.0.1:{base_port}"
+        wait_ready(f"{claims_url}/healthz")
+        wait_ready(f"{base_url}/docs")
+        tenant = f"bench-{uuid.uuid4().hex[:8]}"
+        template = setup(claims_url, tenant)
+        headers = bearer(tenant)
+        # warm both up (connection pools, code paths)
+        await drive("warm-up", f"{base_url}/insert", lambda n: {"n": n}, {}, 8, 2)
+        await drive(
+            "warm-up", f"{claims_url}/v1/claims", lambda n: claim(template, n), headers, 8, 2
+        )
+        base = await drive(
+            "baseline: FastAPI + asyncpg insert",
+            f"{base_url}/insert",
+            lambda n: claim(template, n),
+            {},
+            concurrency,
+            seconds,
+        )
+        ours = await drive(
+            "POST /v1/claims (scrub + outbox)",
+            f"{claims_url}/v1/claims",
+            lambda n: claim(template, n),
+            headers,
+            concurrency,
+            seconds,
+        )
+        print(f"\nSingle-claim intake, concurrency {concurrency}, {seconds:.0f} s each")
+        print(base.row())
+        print(ours.row())
+        print(f"ratio: {ours.rps / base.rps:.0%} of the baseline's requests per second")
+
+        batch_size, batches = 500, 6
+        started = time.perf_counter()
+        async with httpx.AsyncClient(timeout=120, headers=headers) as client:
+            for _ in range(batches):
+                response = await client.post(
+                    f"{claims_url}/v1/claims/batch",
+                    json={"claims": [claim(template, i) for i in range(batch_size)]},
+                )
+                assert response.status_code == 200, response.text[:300]
+                assert response.json()["created"] == batch_size
+        elapsed = time.perf_counter() - started
+        total = batch_size * batches
+        print(
+            f"\nBatch intake: {total} claims in {batches} requests of {batch_size}: "
+            f"{total / elapsed:.0f} claims/s ({elapsed:.1f} s)"
+        )
+        print(f"(baseline single-row inserts above: {base.rps:.0f} rows/s)")
+    finally:
+        for proc in (service, baseline):
+            proc.terminate()
+            proc.wait(timeout=30)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=float, default=15)
+    parser.add_argument("--concurrency", type=int, default=32)
+    args = parser.parse_args()
+    asyncio.run(run(args.seconds, args.concurrency))
+
+
+if __name__ == "__main__":
+    main()

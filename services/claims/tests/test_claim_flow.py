@@ -1,0 +1,427 @@
+"""A claim's whole path through the claims service against the real stack: submission
+(837P that passes pyx12), delivery, 999/277CA, the events it consumes (each delivered
+twice through Kafka), corrections, voids and KPIs."""
+
+from __future__ import annotations
+
+import sys
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from aiokafka import AIOKafkaProducer
+from fastapi import FastAPI
+from sqlalchemy import func, select
+
+from rcm_claims.app import create_app
+from rcm_claims.clearinghouse import FileDropConnector, HttpConnector
+from rcm_claims.config import ClaimsSettings
+from rcm_claims.models import Submission
+from rcm_claims.service.submissions import deliver_due
+from rcm_shared.events.catalog import EventPayload, new_event
+from rcm_shared.events.denials import Corrections, ResubmissionRequested
+from rcm_shared.events.eligibility import EligibilityChecked
+from rcm_shared.events.remittance import Adjustment, ClaimPaymentAdjudicated
+from rcm_shared.identity import patient_key
+from rcm_shared.testing.fixtures import bearer, running, settings_for, wait_for
+
+from .acks import ClaimAnswer, ack_277ca, ack_999
+from .factories import DOS, claim_body, setup_tenant
+
+ORACLE = Path(__file__).resolve().parents[3].parent / "shared" / "x12-oracle"
+
+
+@pytest.fixture
+async def app(stack: dict[str, Any], tmp_path: Path) -> AsyncIterator[FastAPI]:
+    settings = settings_for(
+        ClaimsSettings,
+        "claims",
+        outbound_dir=str(tmp_path / "out"),
+        inbound_dir=str(tmp_path / "in"),
+    )
+    application = create_app(settings, run_workers=False)
+    async with running(application) as client:
+        application.state.client = client
+        yield application
+
+
+@pytest.fixture
+def api(app: FastAPI) -> httpx.AsyncClient:
+    client: httpx.AsyncClient = app.state.client
+    return client
+
+
+async def ready_claims(
+    api: httpx.AsyncClient, tenant: str, refs: dict[str, str], n: int
+) -> list[dict[str, Any]]:
+    claims = []
+    for _ in range(n):
+        created = await api.post(
+            "/v1/claims", json=claim_body(refs["clinic_id"]), headers=bearer(tenant)
+        )
+        assert created.json()["status"] == "ready", created.json()["edits"]
+        claims.append(created.json())
+    return claims
+
+
+async def submit(api: httpx.AsyncClient, tenant: str, ids: list[str]) -> dict[str, Any]:
+    response = await api.post("/v1/submissions", json={"claim_ids": ids}, headers=bearer(tenant))
+    assert response.status_code == 201, response.text
+    return dict(response.json())
+
+
+async def status_of(api: httpx.AsyncClient, tenant: str, claim_id: str) -> dict[str, Any]:
+    return dict((await api.get(f"/v1/claims/{claim_id}", headers=bearer(tenant))).json())
+
+
+async def test_submission_writes_a_valid_837p_and_delivers_it_once(
+    app: FastAPI, api: httpx.AsyncClient, tenant: str, tmp_path: Path
+) -> None:
+    refs = await setup_tenant(api, tenant)
+    claims = await ready_claims(api, tenant, refs, 3)
+    sub = await submit(api, tenant, [c["id"] for c in claims])
+    assert sub["claim_count"] == 3 and sub["delivery_status"] == "pending"
+    assert sorted(sub["claim_ids"]) == sorted(c["id"] for c in claims)
+    for claim in claims:
+        assert (await status_of(api, tenant, claim["id"]))["status"] == "submitted"
+
+    x12 = (await api.get(f"/v1/submissions/{sub['id']}/x12", headers=bearer(tenant))).text
+    sys.path.insert(0, str(ORACLE))
+    import x12check  # noqa: PLC0415 - the oracle lives beside the repository
+
+    result = x12check.validate_text(x12)
+    assert result["ok"], result["errors"]
+    assert all(f"CLM*{c['patient_control_number']}*" in x12 for c in claims)
+
+    # A claim cannot go out twice.
+    again = await api.post(
+        "/v1/submissions", json={"claim_ids": [claims[0]["id"]]}, headers=bearer(tenant)
+    )
+    assert again.status_code == 409
+
+    outbound = tmp_path / "drop"
+    connector = FileDropConnector(outbound)
+    for _ in range(20):  # earlier runs may have left pending submissions in the queue
+        await deliver_due(app.state.runtime, connector, app.state.settings, limit=50)
+        sent = (await api.get(f"/v1/submissions/{sub['id']}", headers=bearer(tenant))).json()
+        if sent["delivery_status"] == "sent":
+            break
+    assert sent["delivery_status"] == "sent" and sent["attempts"] == 1
+    files = list((outbound / tenant).iterdir())
+    assert [f.name for f in files] == [f"{sub['interchange_control_number']}.837"]
+    assert files[0].read_text(encoding="latin-1") == x12
+
+
+async def test_failed_delivery_is_retried_then_visible(
+    app: FastAPI, api: httpx.AsyncClient, tenant: str
+) -> None:
+    refs = await setup_tenant(api, tenant)
+    [claim] = await ready_claims(api, tenant, refs, 1)
+    sub = await submit(api, tenant, [claim["id"]])
+    settings = app.state.settings.model_copy(update={"delivery_max_attempts": 2})
+    nowhere = HttpConnector("http://127.0.0.1:9/clearinghouse", timeout=2)
+    sessions = app.state.runtime.sessions
+
+    async def state() -> Submission:
+        async with sessions() as session:
+            return await session.get_one(Submission, sub["id"])
+
+    for expected_attempts, expected_status in ((1, "pending"), (2, "failed")):
+        async with sessions() as session, session.begin():  # due now, not after backoff
+            row = await session.get_one(Submission, sub["id"])
+            row.next_attempt_at = None
+        for _ in range(20):
+            await deliver_due(app.state.runtime, nowhere, settings, limit=50)
+            if (await state()).attempts == expected_attempts:
+                break
+        current = await state()
+        assert (current.attempts, current.delivery_status) == (expected_attempts, expected_status)
+        assert current.last_error == "ConnectError"
+    retried = await api.post(f"/v1/submissions/{sub['id']}/retry", headers=bearer(tenant))
+    assert retried.json()["delivery_status"] == "pending"
+
+
+async def test_277ca_accepts_and_rejects_single_claims(api: httpx.AsyncClient, tenant: str) -> None:
+    refs = await setup_tenant(api, tenant)
+    first, second = await ready_claims(api, tenant, refs, 2)
+    await submit(api, tenant, [first["id"], second["id"]])
+    ack = ack_277ca(
+        [
+            ClaimAnswer(first["patient_control_number"], "195.5", True, "ICN0001"),
+            ClaimAnswer(second["patient_control_number"], "195.5", False),
+        ]
+    )
+    posted = await api.post(
+        "/v1/acknowledgments",
+        content=ack,
+        headers={**bearer(tenant), "content-type": "application/edi-x12"},
+    )
+    assert posted.status_code == 201, posted.text
+    assert posted.json()["kind"] == "277CA"
+    assert posted.json()["summary"] == {
+        "claims_accepted": 1,
+        "claims_rejected": 1,
+        "claims_unknown": 0,
+    }
+    accepted = await status_of(api, tenant, first["id"])
+    assert (accepted["status"], accepted["payer_claim_control_number"]) == ("accepted", "ICN0001")
+    rejected = await status_of(api, tenant, second["id"])
+    assert rejected["status"] == "rejected" and rejected["rejection_reasons"]
+    assert any("562" in reason for reason in rejected["rejection_reasons"])
+
+    same = await api.post("/v1/acknowledgments", content=ack, headers=bearer(tenant))
+    assert same.status_code == 200 and same.json()["id"] == posted.json()["id"]
+
+    # A rejected claim is fixed and goes out again as an original.
+    fixed = await api.patch(
+        f"/v1/claims/{second['id']}", json={"place_of_service": "11"}, headers=bearer(tenant)
+    )
+    assert fixed.json()["status"] == "ready"
+
+
+async def test_999_rejects_a_transaction(api: httpx.AsyncClient, tenant: str) -> None:
+    refs = await setup_tenant(api, tenant)
+    claims = await ready_claims(api, tenant, refs, 2)
+    sub = await submit(api, tenant, [c["id"] for c in claims])
+    ack = ack_999(sub["group_control_number"], {"0001": False}, control=9002)
+    posted = await api.post("/v1/acknowledgments", content=ack, headers=bearer(tenant))
+    assert posted.status_code == 201, posted.text
+    assert posted.json()["summary"]["claims_rejected"] == 2
+    for claim in claims:
+        assert (await status_of(api, tenant, claim["id"]))["status"] == "rejected"
+
+
+async def test_malformed_acknowledgment_is_422_and_kept(
+    api: httpx.AsyncClient, tenant: str
+) -> None:
+    good = ack_999("1", {"0001": True}, control=9003)
+    broken = good.replace("IEA*1*", "IEA*2*")
+    response = await api.post("/v1/acknowledgments", content=broken, headers=bearer(tenant))
+    assert response.status_code == 422
+    detail = response.json()["detail"]
+    assert detail["segment_id"] == "IEA" and detail["element_position"] == 1
+    assert isinstance(detail["segment_number"], int)
+    kept = await api.get(
+        f"/v1/acknowledgments/{detail['acknowledgment_id']}", headers=bearer(tenant)
+    )
+    assert kept.json()["status"] == "invalid"
+    raw = await api.get(
+        f"/v1/acknowledgments/{detail['acknowledgment_id']}/raw", headers=bearer(tenant)
+    )
+    assert raw.text == broken
+
+
+async def produce_twice(stack: dict[str, Any], tenant: str, payload: EventPayload) -> None:
+    event = new_event(payload, tenant_id=tenant, source="/tests")
+    producer = AIOKafkaProducer(bootstrap_servers=stack["bootstrap"])
+    await producer.start()
+    try:
+        for _ in range(2):  # the same event, twice: it must act once
+            await producer.send_and_wait(
+                stack["prefix"] + payload.topic, event.to_bytes(), key=payload.key.encode()
+            )
+    finally:
+        await producer.stop()
+
+
+async def test_consumed_events_act_once(stack: dict[str, Any], tenant: str, tmp_path: Path) -> None:
+    settings = settings_for(
+        ClaimsSettings, "claims", outbound_dir=str(tmp_path / "o"), inbound_dir=str(tmp_path / "i")
+    )
+    app = create_app(settings, run_workers=True)
+    async with running(app) as api:
+        consumer = app.state.runtime.consumer
+        refs = await setup_tenant(api, tenant)
+        body = claim_body(refs["clinic_id"])
+        sub = body["subscriber"]
+        key = patient_key(tenant, "87726", sub["member_id"], date.fromisoformat(sub["birth_date"]))
+
+        # Eligibility: an active answer removes the coverage warning.
+        await produce_twice(
+            stack,
+            tenant,
+            EligibilityChecked(
+                check_id=str(uuid.uuid4()),
+                patient_key=key,
+                payer_id="87726",
+                status="active",
+                service_date=DOS,
+                coverage_start=date(2020, 1, 1),
+                checked_at=datetime.now(UTC),
+            ),
+        )
+
+        async def handled(n: int) -> bool:
+            return bool(consumer.processed >= n)
+
+        processed_before = consumer.processed
+        await wait_for(lambda: handled(processed_before + 1), what="the eligibility event")
+        claim = (await api.post("/v1/claims", json=body, headers=bearer(tenant))).json()
+        assert claim["edits"] == []
+        await submit(api, tenant, [claim["id"]])
+
+        # Remittance: denied, twice delivered, amounts not doubled.
+        payment = ClaimPaymentAdjudicated(
+            claim_key=claim["id"],
+            claim_id=claim["id"],
+            patient_control_number=claim["patient_control_number"],
+            remittance_id=str(uuid.uuid4()),
+            payment_id=str(uuid.uuid4()),
+            payer_id="87726",
+            payer_claim_control_number="ICN777",
+            claim_status_code="4",
+            total_charge=Decimal("195.50"),
+            paid_amount=Decimal("0.00"),
+            patient_responsibility=Decimal("0.00"),
+            adjustments=[Adjustment(group_code="CO", reason_code="197", amount=Decimal("195.50"))],
+            remittance_date=date.today(),
+        )
+        await produce_twice(stack, tenant, payment)
+        await wait_for(lambda: handled(processed_before + 2), what="the adjudication")
+        denied = (await api.get(f"/v1/claims/{claim['id']}", headers=bearer(tenant))).json()
+        assert (denied["status"], denied["payer_claim_control_number"]) == ("denied", "ICN777")
+
+        # Denials asks for a corrected claim, twice: one replacement.
+        await produce_twice(
+            stack,
+            tenant,
+            ResubmissionRequested(
+                denial_id=str(uuid.uuid4()),
+                claim_id=claim["id"],
+                payer_claim_control_number="ICN777",
+                corrections=Corrections(prior_authorization_number="AUTH123"),
+            ),
+        )
+        await wait_for(lambda: handled(processed_before + 3), what="the resubmission request")
+        original = (await api.get(f"/v1/claims/{claim['id']}", headers=bearer(tenant))).json()
+        assert original["status"] == "corrected"
+        replacement = (
+            await api.get(f"/v1/claims/{original['replaced_by_claim_id']}", headers=bearer(tenant))
+        ).json()
+        assert replacement["frequency_code"] == "7"
+        assert replacement["claim"]["payer_claim_control_number"] == "ICN777"
+        assert replacement["claim"]["prior_authorization_number"] == "AUTH123"
+        listed = (
+            await api.get("/v1/claims", params={"frequency_code": "7"}, headers=bearer(tenant))
+        ).json()
+        assert len(listed["items"]) == 1
+        assert consumer.duplicates >= 3
+
+
+async def test_void_before_and_after_submission(
+    app: FastAPI, api: httpx.AsyncClient, tenant: str
+) -> None:
+    refs = await setup_tenant(api, tenant)
+    draft, sent = await ready_claims(api, tenant, refs, 2)
+    voided = await api.post(
+        f"/v1/claims/{draft['id']}/void", json={"reason": "entered twice"}, headers=bearer(tenant)
+    )
+    assert voided.json()["status"] == "voided", voided.json()
+    await submit(api, tenant, [sent["id"]])
+    no_icn = await api.post(
+        f"/v1/claims/{sent['id']}/void", json={"reason": "wrong patient"}, headers=bearer(tenant)
+    )
+    assert no_icn.status_code == 409  # the payer's claim number is needed for a frequency 8
+    ack = ack_277ca(
+        [ClaimAnswer(sent["patient_control_number"], "195.5", True, "ICN42")], control=9104
+    )
+    await api.post("/v1/acknowledgments", content=ack, headers=bearer(tenant))
+    done = (
+        await api.post(
+            f"/v1/claims/{sent['id']}/void",
+            json={"reason": "wrong patient"},
+            headers=bearer(tenant),
+        )
+    ).json()
+    assert done["status"] == "voided"
+    voids = (
+        await api.get("/v1/claims", params={"frequency_code": "8"}, headers=bearer(tenant))
+    ).json()["items"]
+    assert [(v["original_claim_id"], v["claim"]["payer_claim_control_number"]) for v in voids] == [
+        (sent["id"], "ICN42")
+    ]
+    assert (
+        await api.post(
+            f"/v1/claims/{draft['id']}/void", json={"reason": "again"}, headers=bearer(tenant)
+        )
+    ).status_code == 409
+
+
+async def test_kpis_on_a_known_day(
+    app: FastAPI, api: httpx.AsyncClient, stack: dict[str, Any], tenant: str
+) -> None:
+    refs = await setup_tenant(api, tenant)
+    claims = await ready_claims(api, tenant, refs, 4)
+    bad = await api.post(
+        "/v1/claims",
+        json=claim_body(refs["clinic_id"], total_charge="1.00"),
+        headers=bearer(tenant),
+    )
+    assert bad.json()["status"] == "scrub_failed"
+    await submit(api, tenant, [c["id"] for c in claims])
+    answers = [
+        ClaimAnswer(c["patient_control_number"], "195.5", i < 3, f"ICN{i}")
+        for i, c in enumerate(claims)
+    ]
+    await api.post(
+        "/v1/acknowledgments", content=ack_277ca(answers, control=9105), headers=bearer(tenant)
+    )
+    # paid in full (contractual write-down only), denied
+    from rcm_claims.service.claims import ClaimService  # noqa: PLC0415
+
+    async with app.state.runtime.sessions() as session, session.begin():
+        svc = ClaimService(session, tenant, actor="test")
+        for claim, status, paid, adjustment in (
+            (claims[0], "1", "150.00", ("CO", "45")),
+            (claims[1], "4", "0.00", ("CO", "197")),
+        ):
+            await svc.record_adjudication(
+                ClaimPaymentAdjudicated(
+                    claim_key=claim["id"],
+                    claim_id=claim["id"],
+                    patient_control_number=claim["patient_control_number"],
+                    remittance_id="r",
+                    payment_id=str(uuid.uuid4()),
+                    payer_id="87726",
+                    payer_claim_control_number="ICN",
+                    claim_status_code=status,
+                    total_charge=Decimal("195.50"),
+                    paid_amount=Decimal(paid),
+                    patient_responsibility=Decimal(0),
+                    adjustments=[
+                        Adjustment(
+                            group_code=adjustment[0],
+                            reason_code=adjustment[1],
+                            amount=Decimal("195.50") - Decimal(paid),
+                        )
+                    ],
+                    remittance_date=date.today(),
+                )
+            )
+    report = (
+        await api.get("/v1/kpis", params={"group_by": "payer"}, headers=bearer(tenant))
+    ).json()
+    total = report["total"]
+    assert total["claims"] == 5
+    assert Decimal(total["clean_claim_rate"]) == Decimal("0.8000")  # 4 of 5 clean
+    assert Decimal(total["first_pass_acceptance_rate"]) == Decimal("0.7500")  # 3 of 4
+    assert Decimal(total["denial_rate"]) == Decimal("0.5000")  # 1 of 2 adjudicated
+    assert Decimal(total["paid"]) == Decimal("150.00")
+    # open: claims[2] accepted (195.50) + claims[3] rejected is not open
+    assert Decimal(total["open_balance"]) == Decimal("195.50")
+    assert Decimal(total["ar_aging"]["0-30"]) == Decimal("195.50")
+    assert list(report["groups"]) == ["87726"]
+    async with stack["engines"]["claims"].connect() as conn:
+        assert (
+            await conn.scalar(
+                select(func.count())
+                .select_from(Submission.__table__)
+                .where(Submission.tenant_id == tenant)
+            )
+            == 1
+        )
