@@ -3,7 +3,7 @@
 UV := deploy/uv
 RUN := $(UV) run --frozen
 
-.PHONY: help sync up down clean status logs test lint format contracts
+.PHONY: help sync up down clean status logs test lint format contracts bench
 
 help:
 	@echo "make up        install, start PostgreSQL + Kafka + the four services, print a token"
@@ -11,6 +11,7 @@ help:
 	@echo "make down      stop what make up started;  make clean  also delete its data"
 	@echo "make status    what runs;  make logs [NAME=kafka]"
 	@echo "make lint      ruff + mypy;  make contracts  regenerate shared/contracts"
+	@echo "make bench     benchmarks, each beside its baseline"
 
 sync:
 	@$(UV) sync --frozen --quiet
@@ -41,6 +42,15 @@ lint: sync
 format: sync
 	$(RUN) ruff check --fix .
 	$(RUN) ruff format .
+
+# Benchmarks print our figures beside a baseline measured in the same run. wrk (Debian)
+# generates HTTP load; without it the Python driver is the bottleneck.
+bench: sync
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null; } || echo "wrk missing: apt-get install wrk"
+	@$(RUN) python deploy/stack.py up --infra-only
+	$(RUN) python bench/x12_reader.py
+	$(RUN) python bench/claims_837p.py
+	$(RUN) python -m bench.claims_intake
 
 contracts: sync
 	$(RUN) python -m rcm_shared.events.contracts

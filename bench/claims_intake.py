@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import copy
+import json
 import tempfile
 import time
 import uuid
@@ -23,7 +24,17 @@ from typing import Any
 
 import httpx
 
-from bench.common import PY, claims_env, drive, free_port, plain_dsn, start, wait_ready
+from bench.common import (
+    PY,
+    claims_env,
+    drive,
+    drive_wrk,
+    free_port,
+    plain_dsn,
+    start,
+    wait_ready,
+    wrk_available,
+)
 from rcm_shared.testing.fixtures import bearer
 
 CLAIM_TEMPLATE: dict[str, Any] = {}
@@ -91,6 +102,10 @@ def setup(base: str, tenant: str) -> dict[str, Any]:
     }
 
 
+def claim_member(body: dict[str, Any]) -> str:
+    return str(body["subscriber"]["member_id"])
+
+
 def claim(template: dict[str, Any], n: int) -> dict[str, Any]:
     body = copy.deepcopy(template)
     body["subscriber"]["member_id"] = f"M{uuid.uuid4().hex[:12].upper()}"
@@ -125,33 +140,57 @@ async def run(seconds: float, concurrency: int) -> None:
         wait_ready(f"{claims_url}/healthz")
         wait_ready(f"{base_url}/docs")
         tenant = f"bench-{uuid.uuid4().hex[:8]}"
-        template = setup(claims_url, tenant)
+        template_claim = setup(claims_url, tenant)
         headers = bearer(tenant)
         # warm both up (connection pools, code paths)
         await drive("warm-up", f"{base_url}/insert", lambda n: {"n": n}, {}, 8, 2)
         await drive(
-            "warm-up", f"{claims_url}/v1/claims", lambda n: claim(template, n), headers, 8, 2
-        )
-        base = await drive(
-            "baseline: FastAPI + asyncpg insert",
-            f"{base_url}/insert",
-            lambda n: claim(template, n),
-            {},
-            concurrency,
-            seconds,
-        )
-        ours = await drive(
-            "POST /v1/claims (scrub + outbox)",
-            f"{claims_url}/v1/claims",
-            lambda n: claim(template, n),
-            headers,
-            concurrency,
-            seconds,
+            "warm-up", f"{claims_url}/v1/claims", lambda n: claim(template_claim, n), headers, 8, 2
         )
         print(f"\nSingle-claim intake, concurrency {concurrency}, {seconds:.0f} s each")
-        print(base.row())
-        print(ours.row())
-        print(f"ratio: {ours.rps / base.rps:.0%} of the baseline's requests per second")
+        if wrk_available():
+            body_template = json.dumps(claim(template_claim, 0)).replace(
+                claim_member(template_claim), "MEMBERID"
+            )
+            base_row, base_rps, _ = drive_wrk(
+                "baseline: FastAPI + asyncpg insert",
+                f"{base_url}/insert",
+                body_template,
+                {},
+                concurrency,
+                seconds,
+            )
+            ours_row, ours_rps, _ = drive_wrk(
+                "POST /v1/claims (scrub + outbox)",
+                f"{claims_url}/v1/claims",
+                body_template,
+                headers,
+                concurrency,
+                seconds,
+            )
+            print("load generator: wrk (2 threads)")
+        else:
+            base = await drive(
+                "baseline: FastAPI + asyncpg insert",
+                f"{base_url}/insert",
+                lambda n: claim(template_claim, n),
+                {},
+                concurrency,
+                seconds,
+            )
+            ours = await drive(
+                "POST /v1/claims (scrub + outbox)",
+                f"{claims_url}/v1/claims",
+                lambda n: claim(template_claim, n),
+                headers,
+                concurrency,
+                seconds,
+            )
+            base_row, base_rps, ours_row, ours_rps = base.row(), base.rps, ours.row(), ours.rps
+            print("load generator: httpx (wrk not installed: it is the bottleneck)")
+        print(base_row)
+        print(ours_row)
+        print(f"ratio: {ours_rps / base_rps:.0%} of the baseline's requests per second")
 
         batch_size, batches = 500, 6
         started = time.perf_counter()
@@ -159,7 +198,7 @@ async def run(seconds: float, concurrency: int) -> None:
             for _ in range(batches):
                 response = await client.post(
                     f"{claims_url}/v1/claims/batch",
-                    json={"claims": [claim(template, i) for i in range(batch_size)]},
+                    json={"claims": [claim(template_claim, i) for i in range(batch_size)]},
                 )
                 assert response.status_code == 200, response.text[:300]
                 assert response.json()["created"] == batch_size
@@ -169,7 +208,7 @@ async def run(seconds: float, concurrency: int) -> None:
             f"\nBatch intake: {total} claims in {batches} requests of {batch_size}: "
             f"{total / elapsed:.0f} claims/s ({elapsed:.1f} s)"
         )
-        print(f"(baseline single-row inserts above: {base.rps:.0f} rows/s)")
+        print(f"(baseline single-row inserts above: {base_rps:.0f} rows/s)")
     finally:
         for proc in (service, baseline):
             proc.terminate()

@@ -124,3 +124,68 @@ def median(values: list[float]) -> float:
 
 
 PY = sys.executable
+
+
+WRK_SCRIPT = """
+local template = [==[%s]==]
+local counter = 0
+math.randomseed(os.time() + math.floor(os.clock() * 1000000))
+request = function()
+  counter = counter + 1
+  local member = string.format("M%%d%%d", math.random(1, 999999999), counter)
+  local body = template:gsub("MEMBERID", member)
+  return wrk.format("POST", nil, nil, body)
+end
+"""
+
+
+def wrk_available() -> bool:
+    import shutil
+
+    return shutil.which("wrk") is not None
+
+
+def drive_wrk(
+    name: str,
+    url: str,
+    body_template: str,
+    headers: dict[str, str],
+    concurrency: int,
+    seconds: float,
+) -> tuple[str, float, float]:
+    """wrk (C, from Debian) as the load generator, so the client is not the bottleneck.
+    Returns the printable row, requests/s and p99 in ms."""
+    import re
+    import tempfile
+
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(WRK_SCRIPT % body_template)
+    argv = [
+        "wrk",
+        "-t2",
+        f"-c{concurrency}",
+        f"-d{int(seconds)}s",
+        "--latency",
+        "-s",
+        script.name,
+        "-H",
+        "Content-Type: application/json",
+    ]
+    for key, value in headers.items():
+        argv += ["-H", f"{key}: {value}"]
+    out = subprocess.run([*argv, url], capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([0-9.]+)", out).group(1))  # type: ignore[union-attr]
+    p50 = _ms(re.search(r"50%\s+([0-9.]+\w+)", out).group(1))  # type: ignore[union-attr]
+    p99 = _ms(re.search(r"99%\s+([0-9.]+\w+)", out).group(1))  # type: ignore[union-attr]
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    errors = int(non2xx.group(1)) if non2xx else 0
+    row = f"{name:<34} {rps:>8.0f} req/s   p50 {p50:6.1f} ms   p99 {p99:6.1f} ms   errors {errors}"
+    return row, rps, p99
+
+
+def _ms(text: str) -> float:
+    unit = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+    for suffix, factor in unit.items():
+        if text.endswith(suffix) and text[: -len(suffix)].replace(".", "").isdigit():
+            return float(text[: -len(suffix)]) * factor
+    return float("nan")

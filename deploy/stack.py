@@ -558,6 +558,15 @@ def service_env(cfg: Config, name: str) -> dict[str, str]:
         ),
         f"{prefix}KAFKA_BOOTSTRAP": f"127.0.0.1:{cfg.kafka_port}",
         f"{prefix}PORT": str(cfg.service_port(name)),
+        # the clearinghouse mailbox folders (837s out; 999s/277CAs in, one folder per tenant)
+        **(
+            {
+                "RCM_CLAIMS_OUTBOUND_DIR": str(cfg.state / "clearinghouse" / "outbound"),
+                "RCM_CLAIMS_INBOUND_DIR": str(cfg.state / "clearinghouse" / "inbound"),
+            }
+            if name == "claims"
+            else {}
+        ),
     }
 
 

@@ -8,12 +8,12 @@ import logging
 import sys
 import time
 import uuid
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Response
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "request_id", default=None
@@ -87,36 +87,53 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     logging.getLogger("httpcore").setLevel(logging.WARNING)
 
 
-def install_observability(app: FastAPI, service: str) -> None:
-    log = logging.getLogger(f"rcm.{service}.http")
+class ObservabilityMiddleware:
+    """Request and correlation ids, latency histogram, one log line per request.
 
-    @app.middleware("http")
-    async def _observe(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        rid = request.headers.get("x-request-id") or uuid.uuid4().hex
-        cid = request.headers.get("x-correlation-id") or rid
+    A plain ASGI middleware: Starlette's BaseHTTPMiddleware re-wraps every response in a
+    stream and costs a large share of a small endpoint's time."""
+
+    def __init__(self, app: ASGIApp, service: str) -> None:
+        self.app = app
+        self.service = service
+        self.log = logging.getLogger(f"rcm.{service}.http")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or ())
+        rid = headers.get(b"x-request-id", b"").decode("latin-1")[:64] or uuid.uuid4().hex
+        cid = headers.get(b"x-correlation-id", b"").decode("latin-1")[:64] or rid
         rid_token = request_id_var.set(rid)
         cid_token = correlation_id_var.set(cid)
         started = time.perf_counter()
         status = 500
+
+        async def send_with_ids(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message["headers"] = [
+                    *message.get("headers", []),
+                    (b"x-request-id", rid.encode("latin-1")),
+                    (b"x-correlation-id", cid.encode("latin-1")),
+                ]
+            await send(message)
+
         try:
-            response = await call_next(request)
-            status = response.status_code
-            response.headers["x-request-id"] = rid
-            response.headers["x-correlation-id"] = cid
-            return response
+            await self.app(scope, receive, send_with_ids)
         finally:
             elapsed = time.perf_counter() - started
-            route = request.scope.get("route")
             # the route template (/v1/claims/{claim_id}), never the raw path or query
-            template = getattr(route, "path", "unmatched")
-            HTTP_LATENCY.labels(service, request.method, template, str(status)).observe(elapsed)
+            template = getattr(scope.get("route"), "path", "unmatched")
+            method = scope.get("method", "")
+            HTTP_LATENCY.labels(self.service, method, template, str(status)).observe(elapsed)
             if template not in ("/healthz", "/readyz", "/metrics"):
-                log.info(
+                self.log.info(
                     "request",
                     extra={
-                        "method": request.method,
+                        "method": method,
                         "route": template,
                         "status": status,
                         "ms": round(elapsed * 1000, 2),
@@ -124,6 +141,10 @@ def install_observability(app: FastAPI, service: str) -> None:
                 )
             request_id_var.reset(rid_token)
             correlation_id_var.reset(cid_token)
+
+
+def install_observability(app: FastAPI, service: str) -> None:
+    app.add_middleware(ObservabilityMiddleware, service=service)
 
     @app.get("/metrics", include_in_schema=False)
     async def _metrics() -> Response:

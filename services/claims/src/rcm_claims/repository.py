@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import Select, and_, case, delete, func, or_, select, text, tuple_, update
+from sqlalchemy import Select, Table, and_, case, delete, func, or_, select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -127,13 +127,20 @@ class ClaimRepository(_Repo):
         )
         if lines:
             await self.session.execute(
-                insert(ClaimLine), [{**line, "tenant_id": self.tenant_id} for line in lines]
+                insert(cast(Table, ClaimLine.__table__)),
+                [{**line, "tenant_id": self.tenant_id} for line in lines],
             )
+
+    async def insert_rows(self, model: type[Base], rows: list[dict[str, Any]]) -> None:
+        # the Table, not the mapped class: a plain executemany without ORM bulk machinery
+        if rows:
+            await self.session.execute(insert(cast(Table, model.__table__)), rows)
 
     async def insert_lines(self, lines: list[dict[str, Any]]) -> None:
         if lines:
             await self.session.execute(
-                insert(ClaimLine), [{**line, "tenant_id": self.tenant_id} for line in lines]
+                insert(cast(Table, ClaimLine.__table__)),
+                [{**line, "tenant_id": self.tenant_id} for line in lines],
             )
 
     async def duplicate_candidates(

@@ -136,10 +136,17 @@ class BatchIn(_In):
     claims: list[dict[str, Any]] = Field(min_length=1, max_length=5000)
 
 
+class ClaimSummary(BaseModel):
+    id: str
+    status: str
+    patient_control_number: str
+    edits: list[EditOut]
+
+
 class BatchResult(BaseModel):
     index: int
     status: int
-    claim: ClaimOut | None = None
+    claim: ClaimSummary | None = None
     error: dict[str, Any] | None = None
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import insert, text
+from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rcm_shared.events.catalog import CATALOG
@@ -46,6 +46,6 @@ async def add_all(
 ) -> None:
     if not events:
         return
+    # The table's statement trigger NOTIFYs NOTIFY_CHANNEL; delivered at commit (and only
+    # then), it wakes the relay without polling.
     await session.execute(insert(outbox), [_row(e, key, topic) for e in events])
-    # Delivered at commit (and only then), waking the relay without polling.
-    await session.execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))

@@ -18,6 +18,7 @@ from rcm_claims.schemas import (
     BatchResult,
     ClaimOut,
     ClaimPage,
+    ClaimSummary,
     CorrectionIn,
     HistoryEntry,
     VoidIn,
@@ -113,7 +114,16 @@ async def create_batch(body: BatchIn, session: Session, principal: Writer) -> Ba
                 index=index, status=outcome.status_code, error=outcome.body()
             )
         else:
-            results[index] = BatchResult(index=index, status=201, claim=claim_out(outcome))
+            results[index] = BatchResult(
+                index=index,
+                status=201,
+                claim=ClaimSummary(
+                    id=outcome.id,
+                    status=outcome.status,
+                    patient_control_number=outcome.patient_control_number,
+                    edits=outcome.edits,
+                ),
+            )
     final = [r for r in results if r is not None]
     ok = sum(1 for r in final if r.status == 201)
     return BatchOut(created=ok, failed=len(final) - ok, results=final)

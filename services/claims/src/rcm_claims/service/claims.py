@@ -145,6 +145,7 @@ class ClaimService:
                 continue
             seen.add(pcn)
             data = given.model_copy(update={"patient_control_number": pcn})
+            at = now()
             claim = Claim(
                 id=str(uuid.uuid4()),
                 tenant_id=self.tenant_id,
@@ -154,6 +155,10 @@ class ClaimService:
                 version=1,
                 edits=[],
                 rejection_reasons=[],
+                created_at=at,
+                updated_at=at,
+                paid_amount=Decimal("0.00"),
+                patient_responsibility=Decimal("0.00"),
             )
             self._apply_data(claim, data)
             accepted.append((index, data, claim))
@@ -192,9 +197,10 @@ class ClaimService:
             ]
             lines += self._line_rows(claim, data)
             results[index] = claim
-        self.session.add_all([c for _, _, c in accepted])
-        self.session.add_all(history)
-        await self.session.flush()
+        # Core executemany, not the ORM unit of work: several times faster for a batch.
+        # The Claim objects returned are plain (transient) and fully populated.
+        await self.claims.insert_rows(Claim, [_columns(c) for _, _, c in accepted])
+        await self.claims.insert_rows(ClaimHistory, [_columns(h) for h in history])
         await self.claims.insert_lines(lines)
         await publish_all(self.session, self.tenant_id, payloads, self.cause)
         return results
@@ -570,6 +576,16 @@ class ClaimService:
                 for i, ln in enumerate(data.lines)
             ],
         )
+
+
+def _columns(row: Any) -> dict[str, Any]:
+    """A transient ORM object's column values; unset ones the server fills in (identities,
+    server defaults) are left out."""
+    return {
+        c.key: getattr(row, c.key)
+        for c in row.__table__.columns
+        if getattr(row, c.key) is not None or (c.server_default is None and not c.primary_key)
+    }
 
 
 def merge_patch(target: Any, patch: Any) -> Any:
