@@ -4,7 +4,6 @@ twice through Kafka), corrections, voids and KPIs."""
 
 from __future__ import annotations
 
-import sys
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
@@ -29,11 +28,10 @@ from rcm_shared.events.eligibility import EligibilityChecked
 from rcm_shared.events.remittance import Adjustment, ClaimPaymentAdjudicated
 from rcm_shared.identity import patient_key
 from rcm_shared.testing.fixtures import bearer, running, settings_for, wait_for
+from rcm_shared.testing.workplace import x12check
 
 from .acks import ClaimAnswer, ack_277ca, ack_999
 from .factories import DOS, claim_body, setup_tenant
-
-ORACLE = Path(__file__).resolve().parents[3].parent / "shared" / "x12-oracle"
 
 
 @pytest.fixture
@@ -91,10 +89,7 @@ async def test_submission_writes_a_valid_837p_and_delivers_it_once(
         assert (await status_of(api, tenant, claim["id"]))["status"] == "submitted"
 
     x12 = (await api.get(f"/v1/submissions/{sub['id']}/x12", headers=bearer(tenant))).text
-    sys.path.insert(0, str(ORACLE))
-    import x12check  # noqa: PLC0415 - the oracle lives beside the repository
-
-    result = x12check.validate_text(x12)
+    result = x12check().validate_text(x12)
     assert result["ok"], result["errors"]
     assert all(f"CLM*{c['patient_control_number']}*" in x12 for c in claims)
 

@@ -49,7 +49,7 @@ def payload() -> dict[str, Any]:
             "last_name": "Lovelace",
             "birth_date": "1960-04-01",
             "gender": "F",
-            "address": dict(ADDRESS),
+            "address": {**ADDRESS, "postal_code": "627041234"},
             "member_id": "W123456789",
         },
         "rendering_provider_id": "prov-1",
@@ -57,7 +57,7 @@ def payload() -> dict[str, Any]:
         "service_facility": {
             "name": "Main St Clinic",
             "npi": "1003000126",
-            "address": dict(ADDRESS),
+            "address": {**ADDRESS, "postal_code": "627041234"},
         },
         "place_of_service": "11",
         "diagnosis_codes": ["E11.9", "I10"],
@@ -148,6 +148,9 @@ FAILING = [
           rendering_npi="1234567890"),
     fails("npi-referring", "NPI_CHECK_DIGIT error referring_provider.npi",
           referring_npi="1003000127"),
+    fails("facility-zip-5",
+          "FACILITY_ZIP_NOT_9_DIGITS error service_facility.address.postal_code",
+          claim={"service_facility.address.postal_code": "62701"}),
     fails("npi-facility", "NPI_CHECK_DIGIT error service_facility.npi",
           claim={"service_facility.npi": "3003000126"}),
     fails("icd-unknown", "ICD10_UNKNOWN error diagnosis_codes[1]",
@@ -310,6 +313,7 @@ def test_every_edit_code_is_covered() -> None:
         "TOTAL_MISMATCH", "FUTURE_DATE", "LINE_DATE_OUTSIDE_CLAIM", "TIMELY_FILING",
         "BIRTH_AFTER_SERVICE", "ORIGINAL_REFERENCE_MISSING", "COVERAGE_UNKNOWN",
         "COVERAGE_INACTIVE", "PRIOR_AUTH_MISSING", "DUPLICATE_CLAIM",
+        "FACILITY_ZIP_NOT_9_DIGITS",
     }  # fmt: skip
 
 

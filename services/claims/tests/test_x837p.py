@@ -5,11 +5,9 @@ CLM01s, SE01 counts, the HL tree and the ST02 -> claims map the caller keeps."""
 from __future__ import annotations
 
 import dataclasses
-import sys
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,13 +24,10 @@ from rcm_claims.domain.x837p import (
     build_837p,
 )
 from rcm_shared.events.reference import Address
+from rcm_shared.testing.workplace import x12check as load_oracle
 from rcm_shared.x12.errors import X12ValueError
 from rcm_shared.x12.reader import Segment, iter_segments, read_interchange
 from rcm_shared.x12.separators import Separators
-
-ORACLE = Path(__file__).resolve().parents[3].parent / "shared" / "x12-oracle"
-sys.path.insert(0, str(ORACLE))
-import x12check  # noqa: E402
 
 NPIS = ["1245319599", "1234567893", "1003000126", "1003000134", "1003000142"]
 WHEN = datetime(2025, 6, 30, 9, 15)
@@ -212,7 +207,7 @@ def check_structure(built: Built837) -> list[Transaction]:
 
 
 def oracle(x12: str) -> None:
-    result = x12check.validate_text(x12)
+    result = load_oracle().validate_text(x12)
     errors = "\n".join(" | ".join(map(str, e)) for e in result["errors"])
     assert result["ok"], f"pyx12: {result['exception']}\n{errors}\n{x12}"
 
@@ -563,12 +558,12 @@ def test_the_oracle_catches_a_broken_file() -> None:
     built = build_837p([claim("BROKEN", referring=REFERRING)], ENVELOPE)
     bad_code = built.x12.replace("******CI~", "******XX~")
     assert bad_code != built.x12
-    assert not x12check.validate_text(bad_code)["ok"]
+    assert not load_oracle().validate_text(bad_code)["ok"]
     hi = next(part + "~\n" for part in built.x12.split("~\n") if part.startswith("HI*"))
     referring = next(part + "~\n" for part in built.x12.split("~\n") if part.startswith("NM1*DN"))
     swapped = built.x12.replace(hi + referring, referring + hi)  # 2310A before the HI
     assert swapped != built.x12
-    assert not x12check.validate_text(swapped)["ok"]
+    assert not load_oracle().validate_text(swapped)["ok"]
 
 
 # ------------------------------------------------------------------------ refusals

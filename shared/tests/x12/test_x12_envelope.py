@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import pickle
-from pathlib import Path
 
 import pytest
 
-import rcm_shared
+from rcm_shared.testing.workplace import SHARED as WORKPLACE_SHARED
 from rcm_shared.x12.errors import X12SyntaxError
 from rcm_shared.x12.reader import EnvelopeValidator, iter_segments, read_interchange
 
-SHARED = Path(rcm_shared.__file__).parents[3].parent / "shared"
+SHARED = WORKPLACE_SHARED
 SAMPLES = SHARED / "x12-samples"
 needs_samples = pytest.mark.skipif(not SAMPLES.is_dir(), reason="../shared/x12-samples is absent")
 

@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 
-import rcm_shared
+from rcm_shared.testing.workplace import SHARED as WORKPLACE_SHARED
 from rcm_shared.x12.errors import X12SyntaxError
 from rcm_shared.x12.reader import Segment, iter_segments
 from rcm_shared.x12.separators import Separators
 
 # ../shared beside the repository root (/work/main -> /work/shared)
-SHARED = Path(rcm_shared.__file__).parents[3].parent / "shared"
+SHARED = WORKPLACE_SHARED
 SAMPLES = sorted(p for p in (SHARED / "x12-samples").glob("*/*") if p.is_file())
 needs_samples = pytest.mark.skipif(not SAMPLES, reason="../shared/x12-samples is absent")
 

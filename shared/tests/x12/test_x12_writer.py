@@ -6,12 +6,11 @@ import importlib
 import sys
 from collections.abc import Callable
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-import rcm_shared
+from rcm_shared.testing.workplace import SHARED as WORKPLACE_SHARED
 from rcm_shared.x12.errors import X12ValueError
 from rcm_shared.x12.reader import Segment, iter_segments, read_interchange
 from rcm_shared.x12.separators import Separators
@@ -25,7 +24,7 @@ from rcm_shared.x12.writer import (
     segment,
 )
 
-SHARED = Path(rcm_shared.__file__).parents[3].parent / "shared"
+SHARED = WORKPLACE_SHARED
 ORACLE = SHARED / "x12-oracle"
 SAMPLES = SHARED / "x12-samples"
 WHEN = datetime(2024, 3, 5, 14, 7, 33)

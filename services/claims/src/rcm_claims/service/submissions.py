@@ -22,6 +22,7 @@ from rcm_claims.domain.lifecycle import Status
 from rcm_claims.domain.x837p import (
     BillingProvider837,
     Claim837,
+    Claim837Error,
     Envelope837,
     Payer837,
     Provider837,
@@ -112,21 +113,24 @@ async def submit(
     numbers = ControlNumbers(session)
     interchange, group = await numbers.next_interchange(), await numbers.next_group()
     at = now()
-    built = build_837p(
-        batch,
-        Envelope837(
-            sender_id=settings.sender_id,
-            receiver_id=settings.receiver_id,
-            submitter_name=settings.submitter_name,
-            submitter_contact_name=settings.submitter_contact_name,
-            submitter_contact_phone=settings.submitter_contact_phone,
-            receiver_name=settings.receiver_name,
-            interchange_control=interchange,
-            group_control=group,
-            timestamp=at,
-            usage=settings.usage,
-        ),
+    envelope = Envelope837(
+        sender_id=settings.sender_id,
+        receiver_id=settings.receiver_id,
+        submitter_name=settings.submitter_name,
+        submitter_contact_name=settings.submitter_contact_name,
+        submitter_contact_phone=settings.submitter_contact_phone,
+        receiver_name=settings.receiver_name,
+        interchange_control=interchange,
+        group_control=group,
+        timestamp=at,
+        usage=settings.usage,
     )
+    try:
+        built = build_837p(batch, envelope)
+    except Claim837Error as exc:
+        # The scrubber should have caught it; refuse the whole interchange, naming the claim.
+        raise Conflict(f"a claim cannot be written as an 837P: {exc}",
+                       {"patient_control_number": exc.patient_control_number}) from exc
     submission = Submission(
         id=str(uuid.uuid4()),
         tenant_id=principal.tenant_id,
