@@ -125,9 +125,14 @@ def _references(claim: ClaimData, ctx: ScrubContext) -> list[Edit]:
     facility = claim.service_facility
     if facility is not None and len(facility.address.postal_code) != 9:
         # 2310C N403, like 2010AA: the service location needs its ZIP+4
-        out.append(Edit("FACILITY_ZIP_NOT_9_DIGITS", "error",
-                        "the service facility's postal code needs all 9 digits (ZIP+4)",
-                        "service_facility.address.postal_code"))
+        out.append(
+            Edit(
+                "FACILITY_ZIP_NOT_9_DIGITS",
+                "error",
+                "the service facility's postal code needs all 9 digits (ZIP+4)",
+                "service_facility.address.postal_code",
+            )
+        )
     if ctx.payer is None:
         out.append(
             Edit("PAYER_UNKNOWN", "error", "payer not configured for this tenant", "payer_id")

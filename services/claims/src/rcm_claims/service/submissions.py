@@ -129,8 +129,10 @@ async def submit(
         built = build_837p(batch, envelope)
     except Claim837Error as exc:
         # The scrubber should have caught it; refuse the whole interchange, naming the claim.
-        raise Conflict(f"a claim cannot be written as an 837P: {exc}",
-                       {"patient_control_number": exc.patient_control_number}) from exc
+        raise Conflict(
+            f"a claim cannot be written as an 837P: {exc}",
+            {"patient_control_number": exc.patient_control_number},
+        ) from exc
     submission = Submission(
         id=str(uuid.uuid4()),
         tenant_id=principal.tenant_id,
