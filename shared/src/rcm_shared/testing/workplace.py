@@ -3,6 +3,7 @@ the repository with `shared/` beside it; a developer may point RCM_SHARED_DIR el
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 from pathlib import Path
@@ -32,6 +33,4 @@ def x12check() -> ModuleType:
         pytest.skip("../shared/x12-oracle is absent (set RCM_SHARED_DIR)")
     if str(ORACLE) not in sys.path:
         sys.path.insert(0, str(ORACLE))
-    import x12check as oracle  # noqa: PLC0415 - it lives outside the repository
-
-    return oracle
+    return importlib.import_module("x12check")  # it lives outside the repository
