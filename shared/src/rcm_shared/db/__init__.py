@@ -47,7 +47,9 @@ def make_engine(url: str, pool_size: int = 10, application_name: str = "rcm") ->
         url,
         pool_size=pool_size,
         max_overflow=pool_size,
-        pool_pre_ping=True,
+        # No pre-ping: it is a round trip on every checkout. A connection that died with
+        # the server is invalidated on its first error, and pool_recycle bounds its age.
+        pool_recycle=1800,
         connect_args={"server_settings": {"application_name": application_name}},
     )
 

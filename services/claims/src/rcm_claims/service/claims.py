@@ -177,8 +177,8 @@ class ClaimService:
             created = self._created_event(claim, data)
             claim.status = target.value
             history += [
-                self._history(claim.id, None, Status.DRAFT, ClaimCreated.event_type, {}),
-                self._history(
+                self.history_row(claim.id, None, Status.DRAFT, ClaimCreated.event_type, {}),
+                self.history_row(
                     claim.id,
                     Status.DRAFT.value,
                     target,
@@ -199,8 +199,8 @@ class ClaimService:
             results[index] = claim
         # Core executemany, not the ORM unit of work: several times faster for a batch.
         # The Claim objects returned are plain (transient) and fully populated.
-        await self.claims.insert_rows(Claim, [_columns(c) for _, _, c in accepted])
-        await self.claims.insert_rows(ClaimHistory, [_columns(h) for h in history])
+        await self.claims.insert_rows(Claim, [columns_of(c) for _, _, c in accepted])
+        await self.claims.insert_rows(ClaimHistory, [columns_of(h) for h in history])
         await self.claims.insert_lines(lines)
         await publish_all(self.session, self.tenant_id, payloads, self.cause)
         return results
@@ -257,7 +257,7 @@ class ClaimService:
         claim.service_date_to = data.last_date
         claim.data = data.model_dump(mode="json")
 
-    def _history(
+    def history_row(
         self,
         claim_id: str,
         previous: str | None,
@@ -578,7 +578,7 @@ class ClaimService:
         )
 
 
-def _columns(row: Any) -> dict[str, Any]:
+def columns_of(row: Any) -> dict[str, Any]:
     """A transient ORM object's column values; unset ones the server fills in (identities,
     server defaults) are left out."""
     return {

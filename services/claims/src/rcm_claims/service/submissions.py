@@ -28,7 +28,7 @@ from rcm_claims.domain.x837p import (
     Provider837,
     build_837p,
 )
-from rcm_claims.models import Claim, Provider, Submission, SubmissionClaim
+from rcm_claims.models import Claim, ClaimHistory, Provider, Submission, SubmissionClaim
 from rcm_claims.repository import (
     ClaimRepository,
     ControlNumbers,
@@ -36,10 +36,11 @@ from rcm_claims.repository import (
     SubmissionRepository,
 )
 from rcm_claims.schemas import SubmissionIn
-from rcm_claims.service.claims import ClaimService, now
-from rcm_claims.service.common import publish
+from rcm_claims.service.claims import ClaimService, columns_of, now
+from rcm_claims.service.common import publish_all
 from rcm_shared.auth import Principal
 from rcm_shared.errors import Conflict, NotFound
+from rcm_shared.events.catalog import EventPayload
 from rcm_shared.events.claims import ClaimSubmitted
 from rcm_shared.events.reference import Address
 from rcm_shared.runtime import Runtime
@@ -159,29 +160,38 @@ async def submit(
             for c in chosen
         ],
     )
+    history: list[ClaimHistory] = []
+    payloads: list[EventPayload] = []
     for claim in chosen:
         previous = claim.status
         lifecycle.move(previous, Status.SUBMITTED)
+        claim.status = Status.SUBMITTED.value
         claim.submitted_at = at
         claim.first_submitted_at = claim.first_submitted_at or at
-        await svc.transition(
-            claim,
-            previous,
-            Status.SUBMITTED,
-            ClaimSubmitted.event_type,
-            {"submission_id": submission.id, "interchange": submission.interchange_control_number},
+        history.append(
+            svc.history_row(
+                claim.id,
+                previous,
+                Status.SUBMITTED,
+                ClaimSubmitted.event_type,
+                {
+                    "submission_id": submission.id,
+                    "interchange": submission.interchange_control_number,
+                },
+            )
         )
-        await publish(
-            session,
-            principal.tenant_id,
+        payloads.append(
             ClaimSubmitted(
                 **svc.ids(claim),
                 submission_id=submission.id,
                 interchange_control_number=submission.interchange_control_number,
                 transaction_control_number=st_of[claim.patient_control_number],
                 total_charge=claim.total_charge,
-            ),
+            )
         )
+    # one insert each for the history and the events, not one per claim
+    await claims_repo.insert_rows(ClaimHistory, [columns_of(h) for h in history])
+    await publish_all(session, principal.tenant_id, payloads)
     return submission, skipped
 
 
