@@ -212,14 +212,17 @@ async def run(seconds: float, concurrency: int) -> None:
         # 837P generation through the API: lock, build, store, move to submitted, events.
         started = time.perf_counter()
         async with httpx.AsyncClient(timeout=300, headers=headers) as client:
-            response = await client.post(f"{claims_url}/v1/submissions",
-                                         json={"clinic_id": template_claim["clinic_id"],
-                                               "limit": 5000})
+            response = await client.post(
+                f"{claims_url}/v1/submissions",
+                json={"clinic_id": template_claim["clinic_id"], "limit": 5000},
+            )
         elapsed = time.perf_counter() - started
         assert response.status_code == 201, response.text[:300]
         count = response.json()["claim_count"]
-        print(f"\nPOST /v1/submissions: {count} claims in one 837P in {elapsed:.2f} s: "
-              f"{count / elapsed:.0f} claims/s (bench/claims_837p.py times the builder alone)")
+        print(
+            f"\nPOST /v1/submissions: {count} claims in one 837P in {elapsed:.2f} s: "
+            f"{count / elapsed:.0f} claims/s (bench/claims_837p.py times the builder alone)"
+        )
     finally:
         for proc in (service, baseline):
             proc.terminate()

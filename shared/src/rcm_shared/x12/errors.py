@@ -9,6 +9,14 @@ from __future__ import annotations
 from typing import Any
 
 
+def _located(where: str, element: int | None, component: int | None, reason: str) -> str:
+    if element is not None:
+        where += f" element {element}"
+    if component is not None:
+        where += f" component {component}"
+    return f"{where}: {reason}"
+
+
 class X12SyntaxError(ValueError):
     """Input X12 that cannot be read: where (segment number, element, component) and why.
 
@@ -37,11 +45,7 @@ class X12SyntaxError(ValueError):
         where = f"segment {self.segment_number}"
         if self.segment_id:
             where += f" ({self.segment_id})"
-        if self.element_position is not None:
-            where += f" element {self.element_position}"
-        if self.component_position is not None:
-            where += f" component {self.component_position}"
-        return f"{where}: {self.reason}"
+        return _located(where, self.element_position, self.component_position, self.reason)
 
     def __str__(self) -> str:
         return self._message()
@@ -98,11 +102,7 @@ class X12ValueError(ValueError):
         where = f"segment {self.segment_id}"
         if self.segment_position is not None:
             where += f" (position {self.segment_position} in the transaction)"
-        if self.element_position is not None:
-            where += f" element {self.element_position}"
-        if self.component_position is not None:
-            where += f" component {self.component_position}"
-        return f"{where}: {self.reason}"
+        return _located(where, self.element_position, self.component_position, self.reason)
 
     def __str__(self) -> str:
         return self._message()
