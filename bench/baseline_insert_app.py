@@ -21,8 +21,10 @@ pool: Any = None
 async def lifespan(_: FastAPI) -> AsyncIterator[None]:
     global pool  # noqa: PLW0603 - one pool for this tiny app
     pool = await asyncpg.create_pool(DSN, min_size=10, max_size=20)
+    # its own schema, so the service's migrations never see the table
+    await pool.execute("CREATE SCHEMA IF NOT EXISTS bench")
     await pool.execute(
-        "CREATE TABLE IF NOT EXISTS bench_baseline (id uuid PRIMARY KEY, body jsonb NOT NULL)"
+        "CREATE TABLE IF NOT EXISTS bench.baseline (id uuid PRIMARY KEY, body jsonb NOT NULL)"
     )
     yield
     await pool.close()
@@ -36,6 +38,6 @@ async def insert(request: Request) -> dict[str, str]:
     body = await request.json()
     row_id = uuid.uuid4()
     await pool.execute(
-        "INSERT INTO bench_baseline (id, body) VALUES ($1, $2)", row_id, json.dumps(body)
+        "INSERT INTO bench.baseline (id, body) VALUES ($1, $2)", row_id, json.dumps(body)
     )
     return {"id": str(row_id)}

@@ -161,3 +161,15 @@ async def test_logs_carry_no_submitted_values(
     assert caplog.records, "the request log should have been written"
     for record in caplog.records:
         assert marker not in repr(record.__dict__), record.__dict__
+
+
+async def test_pay_to_address_round_trips(api: httpx.AsyncClient, tenant: str) -> None:
+    lockbox = {"line1": "PO Box 4400", "city": "Springfield", "state": "IL", "postal_code": "62708"}
+    created = await api.post(
+        "/v1/clinics", json=body(pay_to_address=lockbox), headers=bearer(tenant)
+    )
+    assert created.status_code == 201, created.text
+    got = (await api.get(f"/v1/clinics/{created.json()['id']}", headers=bearer(tenant))).json()
+    assert got["pay_to_address"] == {**lockbox, "line2": None}
+    cleared = await api.put(f"/v1/clinics/{got['id']}", json=body(), headers=bearer(tenant))
+    assert cleared.json()["pay_to_address"] is None

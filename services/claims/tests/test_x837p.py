@@ -638,3 +638,19 @@ def test_separator_in_a_value_is_refused_by_the_writer() -> None:
     with pytest.raises(X12ValueError, match="element separator") as caught:
         build_837p([claim("SEP", payer=payer)], ENVELOPE)
     assert caught.value.segment_id == "NM1"
+
+
+def test_pay_to_address_loop() -> None:
+    lockbox = Address(line1="PO Box 4400", city="Springfield", state="IL", postal_code="62708")
+    billing = dataclasses.replace(CLINIC, pay_to=lockbox)
+    built = build_837p([claim("PAY1", billing=billing)], ENVELOPE)
+    oracle(built.x12)
+    segments = list(iter_segments(built.x12))
+    ref_ei = next(i for i, s in enumerate(segments) if s.id == "REF" and s.get(1) == "EI")
+    assert [elements(s) for s in segments[ref_ei + 1 : ref_ei + 4]] == [
+        ["87", "2"],
+        ["PO BOX 4400"],
+        ["SPRINGFIELD", "IL", "62708"],
+    ]
+    without = build_837p([claim("PAY2")], ENVELOPE)
+    assert "NM1*87" not in without.x12

@@ -33,3 +33,5 @@ class ClaimsSettings(ServiceSettings):
     submitter_contact_phone: str = "5555550100"
     receiver_name: str = "CLEARINGHOUSE"
     usage: Literal["P", "T"] = "T"
+    # element, component (ISA16), repetition (ISA11) and segment separators, in that order
+    x12_separators: str = Field(default="*:^~", min_length=4, max_length=4)

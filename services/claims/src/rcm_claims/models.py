@@ -45,6 +45,7 @@ class Clinic(TenantMixin, TimestampMixin, Base):
     tax_id: Mapped[str] = mapped_column(String(9))
     taxonomy_code: Mapped[str] = mapped_column(String(10))
     address: Mapped[dict[str, str]] = mapped_column(JSONB)
+    pay_to_address: Mapped[dict[str, str] | None] = mapped_column(JSONB)
     version: Mapped[int] = mapped_column(Integer)
 
 

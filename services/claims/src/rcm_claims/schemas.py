@@ -23,6 +23,9 @@ class ClinicIn(_In):
     tax_id: str = Field(pattern=r"^[0-9]{9}$", description="EIN/TIN, 9 digits, no dash")
     taxonomy_code: str = Field(pattern=r"^[0-9A-Z]{9}X$")
     address: Address
+    pay_to_address: Address | None = Field(
+        default=None, description="where the payer sends payment, when not the address above"
+    )
 
 
 class ClinicOut(ClinicIn):

@@ -30,6 +30,7 @@ class _ClinicFields(EventPayload):
     tax_id: str = Field(pattern=r"^[0-9]{9}$")
     taxonomy_code: str = Field(pattern=r"^[0-9A-Z]{9}X$")
     address: Address
+    pay_to_address: Address | None = None
     version: int = Field(ge=1, description="increases by one with every change")
 
 

@@ -34,6 +34,7 @@ def clinic_out(clinic: Clinic) -> ClinicOut:
             "tax_id": clinic.tax_id,
             "taxonomy_code": clinic.taxonomy_code,
             "address": clinic.address,
+            "pay_to_address": clinic.pay_to_address,
         }
     )
 

@@ -17,6 +17,7 @@ class ClinicDetails:
     tax_id: str
     taxonomy_code: str
     address: Address
+    pay_to_address: Address | None = None
 
 
 def check_details(details: ClinicDetails, path: str = "body") -> None:
@@ -50,4 +51,5 @@ def _fields(details: ClinicDetails) -> dict[str, object]:
         "tax_id": details.tax_id,
         "taxonomy_code": details.taxonomy_code,
         "address": details.address,
+        "pay_to_address": details.pay_to_address,
     }

@@ -97,6 +97,7 @@ class BillingProvider837:
     tax_id: str
     taxonomy_code: str
     address: Address
+    pay_to: Address | None = None  # 2010AB: where payments go, when not the billing address
 
     def __post_init__(self) -> None:
         _text(self.name, "billing provider name", 60)
@@ -391,6 +392,11 @@ def _transaction(
         Seg("NM1", ("85", "2", billing.name.upper(), None, None, None, None, "XX", billing.npi)),
         *_address(billing.address),
         Seg("REF", ("EI", billing.tax_id)),
+        *(
+            (Seg("NM1", ("87", "2")), *_address(billing.pay_to))
+            if billing.pay_to is not None
+            else ()
+        ),
     ]
 
     # The subscriber's own claims and his dependents' claims go under separate 2000B

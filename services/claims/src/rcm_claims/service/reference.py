@@ -29,6 +29,7 @@ def _details(data: ClinicIn) -> clinic_rules.ClinicDetails:
         tax_id=data.tax_id,
         taxonomy_code=data.taxonomy_code,
         address=data.address,
+        pay_to_address=data.pay_to_address,
     )
 
 
@@ -42,7 +43,8 @@ async def register_clinic(session: AsyncSession, principal: Principal, data: Cli
         tenant_id=principal.tenant_id,
         version=event.version,
         address=data.address.model_dump(),
-        **data.model_dump(exclude={"address"}),
+        pay_to_address=data.pay_to_address.model_dump() if data.pay_to_address else None,
+        **data.model_dump(exclude={"address", "pay_to_address"}),
     )
     await repo.add(clinic)
     await publish(session, principal.tenant_id, event)
@@ -57,9 +59,10 @@ async def update_clinic(
     if other is not None and other.id != clinic.id:
         raise Conflict("a clinic with this NPI exists", [{"path": "body.npi"}])
     event = clinic_rules.updated(clinic.id, clinic.version, _details(data))
-    for key, value in data.model_dump(exclude={"address"}).items():
+    for key, value in data.model_dump(exclude={"address", "pay_to_address"}).items():
         setattr(clinic, key, value)
     clinic.address = data.address.model_dump()
+    clinic.pay_to_address = data.pay_to_address.model_dump() if data.pay_to_address else None
     clinic.version = event.version
     await session.flush()
     await publish(session, principal.tenant_id, event)

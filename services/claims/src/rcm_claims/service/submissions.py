@@ -44,6 +44,7 @@ from rcm_shared.events.catalog import EventPayload
 from rcm_shared.events.claims import ClaimSubmitted
 from rcm_shared.events.reference import Address
 from rcm_shared.runtime import Runtime
+from rcm_shared.x12.separators import Separators
 
 log = logging.getLogger("rcm.claims.submissions")
 
@@ -101,6 +102,9 @@ async def submit(
                     tax_id=clinic.tax_id,
                     taxonomy_code=clinic.taxonomy_code,
                     address=Address.model_validate(clinic.address),
+                    pay_to=Address.model_validate(clinic.pay_to_address)
+                    if clinic.pay_to_address
+                    else None,
                 ),
                 payer=Payer837(
                     payer_id=payer.payer_id,
@@ -125,6 +129,7 @@ async def submit(
         group_control=group,
         timestamp=at,
         usage=settings.usage,
+        separators=Separators(*settings.x12_separators),
     )
     try:
         built = build_837p(batch, envelope)
