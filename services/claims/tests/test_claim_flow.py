@@ -420,3 +420,41 @@ async def test_kpis_on_a_known_day(
             )
             == 1
         )
+
+
+async def test_worker_delivers_and_reads_the_mailbox_by_itself(
+    stack: dict[str, Any], tenant: str, tmp_path: Path
+) -> None:
+    """The worker role's background loops: the 837 reaches the outbound folder, and a 277CA
+    dropped into the inbound folder is applied, with nobody calling an endpoint for it."""
+    outbound, inbound = tmp_path / "out", tmp_path / "in"
+    settings = settings_for(
+        ClaimsSettings,
+        "claims",
+        outbound_dir=str(outbound),
+        inbound_dir=str(inbound),
+        delivery_poll_seconds=0.1,
+        inbound_poll_seconds=0.1,
+    )
+    app = create_app(settings, run_workers=True)
+    async with running(app) as api:
+        refs = await setup_tenant(api, tenant)
+        [claim] = await ready_claims(api, tenant, refs, 1)
+        sub = await submit(api, tenant, [claim["id"]])
+        dropped = outbound / tenant / f"{sub['interchange_control_number']}.837"
+
+        async def delivered() -> bool:
+            return dropped.exists()
+
+        await wait_for(delivered, timeout=30, what="the 837 in the outbound folder")
+        (inbound / tenant).mkdir(parents=True)
+        ack = ack_277ca(
+            [ClaimAnswer(claim["patient_control_number"], "195.5", True, "ICN9")], control=9107
+        )
+        (inbound / tenant / "ack1.277").write_text(ack, encoding="latin-1")
+
+        async def accepted() -> bool:
+            return (await status_of(api, tenant, claim["id"]))["status"] == "accepted"
+
+        await wait_for(accepted, timeout=30, what="the 277CA from the inbound folder")
+        assert (inbound / tenant / "processed" / "ack1.277").exists()

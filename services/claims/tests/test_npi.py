@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rcm_claims.domain.npi import is_valid_npi
+from rcm_shared.npi import is_valid_npi
 
 VALID = ["1245319599", "1234567893"]
 

@@ -12,7 +12,7 @@ import contextlib
 import logging
 import os
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -44,7 +44,7 @@ class ServiceSpec:
     handlers: dict[str, Handler] = field(default_factory=dict)
     subscriptions: Sequence[str] = ()  # topics (unprefixed) the consumer group reads
     # Extra loops of the worker role (deliveries, folder watchers): each runs until `stop`.
-    workers: Sequence[Callable[[Runtime, asyncio.Event], Awaitable[None]]] = ()
+    workers: Sequence[Callable[[Runtime, asyncio.Event], Coroutine[Any, Any, None]]] = ()
     version: str = "0.1.0"
     description: str = ""
 
@@ -93,6 +93,9 @@ class Runtime:
                 backoff_seconds=s.consumer_backoff_seconds,
             )
             self._tasks.append(asyncio.create_task(self.consumer.run(self._stop), name="consumer"))
+        for worker in self.spec.workers:
+            name = getattr(worker, "__name__", "worker")
+            self._tasks.append(asyncio.create_task(worker(self, self._stop), name=name))
 
     async def stop(self) -> None:
         self._stop.set()

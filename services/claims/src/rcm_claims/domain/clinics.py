@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rcm_claims.domain.npi import is_valid_npi
 from rcm_shared.errors import InvalidInput
 from rcm_shared.events.reference import Address, ClinicRegistered, ClinicUpdated
+from rcm_shared.npi import is_valid_npi
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from typing import Literal
 
 from rcm_claims.domain.claim import FREQUENCY_REPLACEMENT, FREQUENCY_VOID, ClaimData
 from rcm_claims.domain.codes import icd10_status, is_modifier, is_procedure_code
-from rcm_claims.domain.npi import is_valid_npi
+from rcm_shared.npi import is_valid_npi
 
 Severity = Literal["error", "warning"]
 

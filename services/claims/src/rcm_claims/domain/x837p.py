@@ -37,8 +37,8 @@ from rcm_claims.domain.claim import (
     Person,
     Subscriber,
 )
-from rcm_claims.domain.npi import is_valid_npi
 from rcm_shared.events.reference import Address
+from rcm_shared.npi import is_valid_npi
 from rcm_shared.x12.separators import Separators
 from rcm_shared.x12.writer import Seg, TransactionSpec, Value, build_interchange
 

@@ -7,7 +7,6 @@ import uuid
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rcm_claims.domain import clinics as clinic_rules
-from rcm_claims.domain.npi import is_valid_npi
 from rcm_claims.models import Clinic, Payer, Provider
 from rcm_claims.repository import ClinicRepository, PayerRepository, ProviderRepository
 from rcm_claims.schemas import ClinicIn, PayerIn, ProviderIn
@@ -20,6 +19,7 @@ from rcm_shared.events.reference import (
     ProviderRegistered,
     ProviderUpdated,
 )
+from rcm_shared.npi import is_valid_npi
 
 
 def _details(data: ClinicIn) -> clinic_rules.ClinicDetails:
