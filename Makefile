@@ -51,6 +51,8 @@ bench: sync
 	$(RUN) python bench/x12_reader.py
 	$(RUN) python bench/claims_837p.py
 	$(RUN) python -m bench.claims_intake
+	$(RUN) python bench/eligibility_271.py
+	$(RUN) python -m bench.eligibility_batch
 
 contracts: sync
 	$(RUN) python -m rcm_shared.events.contracts

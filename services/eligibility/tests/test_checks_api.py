@@ -213,3 +213,24 @@ async def test_batch_respects_the_payer_bound(
     assert 1 < payer[0].max_in_flight <= 3  # concurrent, and never above the bound
     other = await api.get(f"/v1/eligibility/batches/{batch_id}", headers=bearer("other"))
     assert other.status_code == 404
+
+
+async def test_coverage_read_model(api: httpx.AsyncClient, tenant: str) -> None:
+    who = member("ACT")
+    check = (
+        await api.post("/v1/eligibility/checks", json=check_body(who), headers=bearer(tenant))
+    ).json()
+    query = {"payer_id": "87726", "member_id": who, "birth_date": "1980-04-02"}
+    found = await api.post("/v1/eligibility/coverage/lookup", json=query, headers=bearer(tenant))
+    assert found.status_code == 200, found.text
+    assert (found.json()["status"], found.json()["check_id"]) == ("active", check["id"])
+    other_tenant = await api.post(
+        "/v1/eligibility/coverage/lookup", json=query, headers=bearer(f"other-{tenant}")
+    )
+    assert other_tenant.status_code == 404
+    unknown = await api.post(
+        "/v1/eligibility/coverage/lookup",
+        headers=bearer(tenant),
+        json={**query, "member_id": member("ACT")},
+    )
+    assert unknown.status_code == 404

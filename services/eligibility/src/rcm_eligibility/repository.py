@@ -55,6 +55,14 @@ class CheckRepository:
             )
         )
 
+    async def coverage(self, patient_key: str, payer_id: str) -> Coverage | None:
+        stmt = select(Coverage).where(
+            Coverage.tenant_id == self.tenant_id,
+            Coverage.patient_key == patient_key,
+            Coverage.payer_id == payer_id,
+        )
+        return (await self.session.execute(stmt)).scalar_one_or_none()
+
     async def batch(self, batch_id: str) -> EligibilityBatch | None:
         stmt = select(EligibilityBatch).where(
             EligibilityBatch.tenant_id == self.tenant_id, EligibilityBatch.id == batch_id

@@ -86,3 +86,19 @@ class BatchOut(BaseModel):
     counts: dict[str, int]
     results: list[CheckOut] = Field(default_factory=list)
     created_at: datetime
+
+
+class CoverageQuery(_In):
+    """Who and which payer: the same fields the check took, so PHI stays in the body."""
+
+    payer_id: str = Field(min_length=2, max_length=80, pattern=r"^[A-Za-z0-9]+$")
+    member_id: str = Field(min_length=2, max_length=80, pattern=r"^[A-Za-z0-9-]+$")
+    birth_date: date = Field(description="the patient's (the dependent's, for a dependent)")
+
+
+class CoverageOut(BaseModel):
+    payer_id: str
+    status: str
+    check_id: str
+    checked_at: datetime
+    answer: dict[str, Any]

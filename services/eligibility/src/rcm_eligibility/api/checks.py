@@ -8,10 +8,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from rcm_eligibility.models import EligibilityCheck
 from rcm_eligibility.repository import CheckRepository
-from rcm_eligibility.schemas import BatchIn, BatchOut, CheckIn, CheckOut
+from rcm_eligibility.schemas import (
+    BatchIn,
+    BatchOut,
+    CheckIn,
+    CheckOut,
+    CoverageOut,
+    CoverageQuery,
+)
 from rcm_eligibility.service import checks as svc
 from rcm_shared.auth import Principal, requires
 from rcm_shared.errors import NotFound
+from rcm_shared.identity import patient_key
 from rcm_shared.runtime import db_session
 
 router = APIRouter(prefix="/v1/eligibility", tags=["eligibility"])
@@ -101,4 +109,21 @@ async def get_batch(
         counts=await repo.batch_counts(batch.id),
         results=[check_out(c) for c in rows],
         created_at=batch.created_at,
+    )
+
+
+@router.post("/coverage/lookup", response_model=CoverageOut)
+async def coverage_lookup(body: CoverageQuery, session: Session, principal: Reader) -> CoverageOut:
+    """The latest coverage known for a patient and payer (the read model). A POST so that
+    member id and birth date travel in the body, never in a URL or an access log."""
+    key = patient_key(principal.tenant_id, body.payer_id, body.member_id, body.birth_date)
+    found = await CheckRepository(session, principal.tenant_id).coverage(key, body.payer_id)
+    if found is None:
+        raise NotFound("no coverage on file for this patient and payer")
+    return CoverageOut(
+        payer_id=found.payer_id,
+        status=found.status,
+        check_id=found.check_id,
+        checked_at=found.checked_at,
+        answer=found.answer,
     )
