@@ -4,6 +4,7 @@ answers a 271 chosen by the member id's prefix, the way the sandbox will:
     ACT...  active, PPO, copay 25, coinsurance 20%, deductible 1500 (300 left), in network
     INA...  inactive (EB*6)
     BAD...  AAA 72 invalid member id (subscriber level, not retryable)
+    NOF...  AAA 75 subscriber not found (subscriber level, not retryable)
     BUSY... AAA 42 unable to respond now (source level, retryable)
     SLOW... answers after 8 s (longer than the tests' timeout)
     JUNK... a 271 with a non-numeric EB07 (malformed)
@@ -49,8 +50,9 @@ def answer_271(trace: str, member: str, control: int) -> str:
             Seg("TRN", ("2", trace, "9877281234")),
             Seg("NM1", ("IL", "1", "DOE", "JANE", None, None, None, "MI", member)),
         ]
-        if member.startswith("BAD"):
-            body.append(Seg("AAA", ("N", None, "72", "C")))
+        if member.startswith(("BAD", "NOF")):
+            code = "72" if member.startswith("BAD") else "75"
+            body.append(Seg("AAA", ("N", None, code, "C")))
         else:
             body += [
                 Seg("REF", ("6P", "GRP100")),

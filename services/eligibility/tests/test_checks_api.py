@@ -122,6 +122,7 @@ async def test_repeat_inside_ttl_is_served_from_store(
     [
         ("INA", "complete", "inactive", None, None),
         ("BAD", "error", "unknown", False, "72"),
+        ("NOF", "error", "unknown", False, "75"),
         ("BUSY", "error", "unknown", True, "42"),
     ],
 )

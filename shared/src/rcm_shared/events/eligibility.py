@@ -15,6 +15,7 @@ class CostShare(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     service_type: str = Field(description="EB03, e.g. 30 health benefit plan coverage")
+    coverage_level: str | None = Field(default=None, description="EB02: IND, FAM, ...")
     copay: Decimal | None = None
     coinsurance_percent: Decimal | None = None
     deductible: Decimal | None = None

@@ -225,6 +225,7 @@ async def record_answer(
 def _cost_share(c: Any) -> CostShare:
     return CostShare(
         service_type=c.service_type,
+        coverage_level=c.coverage_level,
         copay=c.copay,
         coinsurance_percent=c.coinsurance_percent,
         deductible=c.deductible,
