@@ -441,20 +441,6 @@ class SubmissionRepository(_Repo):
         )
         return (await self.session.execute(stmt)).scalars().all()
 
-    async def by_interchange(self, control_numbers: Sequence[str]) -> Sequence[Submission]:
-        stmt = select(Submission).where(
-            Submission.tenant_id == self.tenant_id,
-            Submission.interchange_control_number.in_(control_numbers),
-        )
-        return (await self.session.execute(stmt)).scalars().all()
-
-    async def claim_links(self, submission_ids: Sequence[str]) -> Sequence[SubmissionClaim]:
-        stmt = select(SubmissionClaim).where(
-            SubmissionClaim.tenant_id == self.tenant_id,
-            SubmissionClaim.submission_id.in_(submission_ids),
-        )
-        return (await self.session.execute(stmt)).scalars().all()
-
 
 class ControlNumbers:
     """Interchange and group control numbers from database sequences: unique and never

@@ -630,7 +630,3 @@ def apply_corrections(data: ClaimData, changes: Corrections) -> ClaimData:
             },
         }
     )
-
-
-async def history(session: AsyncSession, tenant_id: str, claim: Claim) -> Sequence[Any]:
-    return await ClaimRepository(session, tenant_id).history(claim.id)
