@@ -18,7 +18,7 @@ Pure: no I/O of its own; the caller hands in text, bytes, a file or chunks.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -271,6 +271,17 @@ def _cas(seg: Segment, out: list[Adjustment]) -> Decimal:
     """Appends every CAS triplet (02-04 .. 17-19) to `out`; returns their amount total."""
     elements = seg.elements
     count = len(elements)
+    if count == 4:  # the common case: one triplet without quantity
+        group, reason, amount_text = elements[1], elements[2], elements[3]
+        if reason and group in GROUP_CODES:
+            amount = _NUMBERS.get(amount_text) if amount_text else None
+            if amount is not None:
+                adjustment = _new(Adjustment)  # _build, inlined
+                adjustment.__dict__.update(
+                    group_code=group, reason_code=reason, amount=amount, quantity=None
+                )
+                out.append(adjustment)
+                return amount
     group = elements[1] if count > 1 else ""
     if group not in GROUP_CODES:
         raise seg.error("CAS01 must be a claim adjustment group code (CO, OA, PI, PR)", 1)
@@ -288,27 +299,20 @@ def _cas(seg: Segment, out: list[Adjustment]) -> Decimal:
             continue
         if not amount_text:
             raise seg.error("adjustment reason without an amount", pos + 1)
-        amount = _number(seg, pos + 1, amount_text)
+        amount = _NUMBERS.get(amount_text)
+        if amount is None:
+            amount = _number(seg, pos + 1, amount_text)
         quantity = _number(seg, pos + 2, quantity_text) if quantity_text else None
-        out.append(
-            _build(
-                Adjustment,
-                group_code=group,
-                reason_code=reason,
-                amount=amount,
-                quantity=quantity,
-            )
+        adjustment = _new(Adjustment)  # _build, inlined
+        adjustment.__dict__.update(
+            group_code=group, reason_code=reason, amount=amount, quantity=quantity
         )
+        out.append(adjustment)
         total += amount
         found = True
     if not found:
         raise seg.error("CAS02 (adjustment reason code) is missing", 2)
     return total
-
-
-def _dtm(seg: Segment, into: dict[str, date]) -> None:
-    qualifier = _required(seg, 1, "DTM01 (date qualifier)")
-    into[qualifier] = _date(seg, 2)
 
 
 def _name(seg: Segment) -> tuple[str, str]:
@@ -354,10 +358,12 @@ class _Line:
         self.qualifier = parts[0]
         self.code = parts[1]
         self.modifiers = tuple(part for part in parts[2:6] if part) if len(parts) > 2 else ()
-        self.charge = _amount(seg, 2)
-        self.paid = _amount(seg, 3)
+        charge = _NUMBERS.get(elements[2]) if count > 2 else None
+        self.charge = charge if charge is not None else _amount(seg, 2)
+        paid = _NUMBERS.get(elements[3]) if count > 3 else None
+        self.paid = paid if paid is not None else _amount(seg, 3)
         self.revenue_code = (elements[4] or None) if count > 4 else None
-        self.units = _optional_amount(seg, 5) if count > 5 else None
+        self.units = (_NUMBERS.get(elements[5]) or _optional_amount(seg, 5)) if count > 5 else None
         self.original: str | None = None
         if count > 6 and elements[6]:
             self.original = ":".join(_components(seg, 6))
@@ -380,8 +386,8 @@ class _Line:
                     f"{self.cas_total}",
                 )
             )
-        return _build(
-            ServicePayment,
+        payment = _new(ServicePayment)  # _build, inlined
+        payment.__dict__.update(
             procedure_qualifier=self.qualifier,
             procedure_code=self.code,
             modifiers=self.modifiers,
@@ -396,6 +402,7 @@ class _Line:
             remark_codes=tuple(self.remarks),
             allowed=self.allowed,
         )
+        return payment
 
 
 # Segments the guide allows in loop 2100 after the CLP (before the first SVC) and in
@@ -454,23 +461,26 @@ class _Claim:
         self.warnings: list[str] = []
 
     def claim_segment(self, seg: Segment) -> None:
-        """A loop-2100 segment after the CLP, before any SVC."""
+        """A loop-2100 segment the dispatch table has no handler of its own for."""
         sid = seg.id
-        if sid == "CAS":
-            self.cas_total += _cas(seg, self.adjustments)
-        elif sid == "NM1":
-            self._nm1(seg)
-        elif sid == "DTM":
-            _dtm(seg, self.dates)
-        elif sid == "AMT":
-            self.amounts[_required(seg, 1, "AMT01 (amount qualifier)")] = _amount(seg, 2)
-        elif sid == "MOA":
+        if sid == "MOA":
             self.remarks.extend(code for pos in _MOA_REMARKS if (code := _el(seg, pos)))
         elif sid == "MIA":
             self.remarks.extend(code for pos in _MIA_REMARKS if (code := _el(seg, pos)))
         # REF, PER, QTY: allowed, nothing this model keeps
 
     def _nm1(self, seg: Segment) -> None:
+        elements = seg.elements
+        if len(elements) > 9:  # the common case: every element up to NM109 present
+            entity = elements[1]
+            if entity == "QC":
+                self.patient_name = (elements[3], elements[4])
+                self.patient_id = elements[9] or None
+                return
+            if entity == "82":
+                if elements[8] == "XX":
+                    self.rendering_npi = elements[9] or None
+                return
         entity = _required(seg, 1, "NM101 (entity identifier)")
         if entity == "QC":
             self.patient_name = _name(seg)
@@ -486,33 +496,27 @@ class _Claim:
             self.crossover_payer = _el(seg, 3) or None
 
     def line_segment(self, line: _Line, seg: Segment) -> None:
-        """A loop-2110 segment after an SVC."""
-        sid = seg.id
-        if sid == "CAS":
-            amount = _cas(seg, line.adjustments)
-            line.cas_total += amount
-            self.cas_total += amount
-        elif sid == "DTM":
-            _dtm(seg, line.dates)
-        elif sid == "REF":
-            if _el(seg, 1) == "6R":
-                line.control_number = _el(seg, 2) or None
-        elif sid == "AMT":
-            if _required(seg, 1, "AMT01 (amount qualifier)") == "B6":
-                line.allowed = _amount(seg, 2)
-            else:
-                _amount(seg, 2)  # still validated
-        elif sid == "LQ" and _el(seg, 1) == "HE":
+        """A loop-2110 segment the dispatch table has no handler of its own for."""
+        if seg.id == "LQ" and _el(seg, 1) == "HE":
             line.remarks.append(_required(seg, 2, "LQ02 (remark code)"))
         # QTY: allowed, not kept
 
     def finish(self) -> ClaimPayment:
         pcn, status, charge, paid, responsibility = self.fields
         seg = self.seg
+        elements = seg.elements
+        count = len(elements)
         imbalances: list[Imbalance] = []
-        services = tuple(
-            line.finish(n, pcn, imbalances) for n, line in enumerate(self.lines, start=1)
-        )
+        lines = self.lines
+        if len(lines) == 2:  # the common case, without a generator
+            services: tuple[ServicePayment, ...] = (
+                lines[0].finish(1, pcn, imbalances),
+                lines[1].finish(2, pcn, imbalances),
+            )
+        else:
+            services = tuple(
+                line.finish(n, pcn, imbalances) for n, line in enumerate(lines, start=1)
+            )
         expected = charge - paid
         if expected != self.cas_total:
             imbalances.insert(
@@ -525,18 +529,18 @@ class _Claim:
                     f"to {self.cas_total}",
                 ),
             )
-        return _build(
-            ClaimPayment,
+        payment = _new(ClaimPayment)  # _build, inlined
+        payment.__dict__.update(
             segment_number=seg.number,
             patient_control_number=pcn,
             status_code=status,
             charge=charge,
             paid=paid,
             patient_responsibility=responsibility,
-            filing_indicator=_el(seg, 6) or None,
-            payer_claim_control_number=_el(seg, 7) or None,
-            facility_type=_el(seg, 8) or None,
-            frequency=_el(seg, 9) or None,
+            filing_indicator=(elements[6] or None) if count > 6 else None,
+            payer_claim_control_number=(elements[7] or None) if count > 7 else None,
+            facility_type=(elements[8] or None) if count > 8 else None,
+            frequency=(elements[9] or None) if count > 9 else None,
             adjustments=tuple(self.adjustments),
             remark_codes=tuple(self.remarks),
             patient_name=self.patient_name,
@@ -551,6 +555,100 @@ class _Claim:
             imbalances=tuple(imbalances),
             warnings=tuple(self.warnings),
         )
+        return payment
+
+
+# --- per-segment handlers inside a claim (read_835 dispatches on the segment id) -------
+
+
+def _line_cas(claim: _Claim, line: _Line, seg: Segment) -> None:
+    amount = _cas(seg, line.adjustments)
+    line.cas_total += amount
+    claim.cas_total += amount
+
+
+def _line_dtm(claim: _Claim, line: _Line, seg: Segment) -> None:
+    elements = seg.elements
+    count = len(elements)
+    qualifier = elements[1] if count > 1 else ""
+    if not qualifier:
+        raise seg.error("DTM01 (date qualifier) is missing", 1)
+    found = _DATES.get(elements[2] if count > 2 else "")
+    line.dates[qualifier] = found if found is not None else _date(seg, 2)
+
+
+def _line_amt(claim: _Claim, line: _Line, seg: Segment) -> None:
+    elements = seg.elements
+    count = len(elements)
+    qualifier = elements[1] if count > 1 else ""
+    if not qualifier:
+        raise seg.error("AMT01 (amount qualifier) is missing", 1)
+    number = _NUMBERS.get(elements[2] if count > 2 else "")
+    if number is None:
+        number = _amount(seg, 2)  # validated even when not kept
+    if qualifier == "B6":
+        line.allowed = number
+
+
+def _line_ref(claim: _Claim, line: _Line, seg: Segment) -> None:
+    elements = seg.elements
+    count = len(elements)
+    if count > 1 and elements[1] == "6R":
+        line.control_number = (elements[2] or None) if count > 2 else None
+
+
+def _line_other(claim: _Claim, line: _Line, seg: Segment) -> None:
+    claim.line_segment(line, seg)  # LQ, QTY
+
+
+def _claim_dtm(claim: _Claim, seg: Segment) -> None:
+    elements = seg.elements
+    count = len(elements)
+    qualifier = elements[1] if count > 1 else ""
+    if not qualifier:
+        raise seg.error("DTM01 (date qualifier) is missing", 1)
+    found = _DATES.get(elements[2] if count > 2 else "")
+    claim.dates[qualifier] = found if found is not None else _date(seg, 2)
+
+
+def _claim_amt(claim: _Claim, seg: Segment) -> None:
+    elements = seg.elements
+    count = len(elements)
+    # The amount first, as `amounts[_required(...)] = _amount(...)` did.
+    number = _NUMBERS.get(elements[2] if count > 2 else "")
+    if number is None:
+        number = _amount(seg, 2)
+    qualifier = elements[1] if count > 1 else ""
+    if not qualifier:
+        raise seg.error("AMT01 (amount qualifier) is missing", 1)
+    claim.amounts[qualifier] = number
+
+
+def _claim_cas(claim: _Claim, seg: Segment) -> None:
+    claim.cas_total += _cas(seg, claim.adjustments)
+
+
+_LINE_HANDLERS: dict[str, Callable[[_Claim, _Line, Segment], None]] = {
+    "CAS": _line_cas,
+    "DTM": _line_dtm,
+    "AMT": _line_amt,
+    "REF": _line_ref,
+    "LQ": _line_other,
+    "QTY": _line_other,
+}
+_CLAIM_HANDLERS: dict[str, Callable[[_Claim, Segment], None]] = {
+    "CAS": _claim_cas,
+    "NM1": _Claim._nm1,
+    "DTM": _claim_dtm,
+    "AMT": _claim_amt,
+    "MOA": _Claim.claim_segment,
+    "MIA": _Claim.claim_segment,
+    "REF": _Claim.claim_segment,
+    "PER": _Claim.claim_segment,
+    "QTY": _Claim.claim_segment,
+}
+assert _LINE_HANDLERS.keys() == _LINE_SEGMENTS
+assert _CLAIM_HANDLERS.keys() == _CLAIM_SEGMENTS
 
 
 # --- the transaction -------------------------------------------------------------------
@@ -790,28 +888,31 @@ def read_835(source: Source, *, chunk_size: int = CHUNK_SIZE) -> Iterator[Event]
     feed = validator.feed
     transaction: _Transaction | None = None
     claim: _Claim | None = None
+    line_handlers = _LINE_HANDLERS
+    claim_handlers = _CLAIM_HANDLERS
+    # Segments inside a claim are body segments of an open transaction (never envelope
+    # ids), so the validator would only count them: they are counted here and handed
+    # over in one addition before the next segment it sees (or at the end of input).
+    skipped = 0
     for seg in iter_segments(source, chunk_size=chunk_size):
-        feed(seg)
         if claim is not None:
-            # The hot path, inlined (no method call per segment): inside a claim or line.
+            # The hot path: one dict lookup and one call per segment inside a claim.
             sid = seg.id
             line = claim.line
-            if sid == "CAS":
-                if line is None:
-                    claim.cas_total += _cas(seg, claim.adjustments)
-                else:
-                    amount = _cas(seg, line.adjustments)
-                    line.cas_total += amount
-                    claim.cas_total += amount
-                continue
             if line is not None:
-                if sid in _LINE_SEGMENTS:
-                    claim.line_segment(line, seg)
+                handler = line_handlers.get(sid)
+                if handler is not None:
+                    skipped += 1
+                    handler(claim, line, seg)
                     continue
-            elif sid in _CLAIM_SEGMENTS:
-                claim.claim_segment(seg)
-                continue
+            else:
+                claim_handler = claim_handlers.get(sid)
+                if claim_handler is not None:
+                    skipped += 1
+                    claim_handler(claim, seg)
+                    continue
             if sid == "SVC":
+                skipped += 1
                 line = _Line(seg, claim.warnings)
                 claim.lines.append(line)
                 claim.line = line
@@ -819,6 +920,10 @@ def read_835(source: Source, *, chunk_size: int = CHUNK_SIZE) -> Iterator[Event]
             assert transaction is not None  # claims live in transactions
             yield transaction.close_claim(claim)
             claim = None
+        if skipped:
+            validator.segment_count += skipped
+            skipped = 0
+        feed(seg)
         if transaction is not None:
             events = transaction.feed(seg)
             claim = transaction.claim
@@ -828,6 +933,9 @@ def read_835(source: Source, *, chunk_size: int = CHUNK_SIZE) -> Iterator[Event]
                     transaction = None
             continue
         transaction = _envelope(seg)
+    if skipped:
+        validator.segment_count += skipped
+        validator.last_number += skipped  # segment numbers are consecutive
     validator.finish()
 
 
