@@ -48,11 +48,12 @@ format: sync
 bench: sync
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null; } || echo "wrk missing: apt-get install wrk"
 	@$(RUN) python deploy/stack.py up --infra-only
-	$(RUN) python bench/x12_reader.py
-	$(RUN) python bench/claims_837p.py
+	$(RUN) python -m bench.x12_reader
+	$(RUN) python -m bench.claims_837p
 	$(RUN) python -m bench.claims_intake
-	$(RUN) python bench/eligibility_271.py
+	$(RUN) python -m bench.eligibility_271
 	$(RUN) python -m bench.eligibility_batch
+	$(RUN) python -m bench.remittance_835
 
 contracts: sync
 	$(RUN) python -m rcm_shared.events.contracts

@@ -1,6 +1,6 @@
 """Throughput of the 837P writer against a bare f-string loop.
 
-    python bench/claims_837p.py        (in the workspace venv; or: uv run python ...)
+    deploy/uv run python -m bench.claims_837p
 
 Builds 5,000 professional claims (3 service lines each, 5 billing providers, one claim per
 subscriber, every fifth claim for a dependent) and times, as the median of 3 runs:
@@ -13,13 +13,11 @@ No assertions: the figures are for reading (the target is >= 5,000 claims/s for 
 
 from __future__ import annotations
 
-import statistics
-import time
-from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from bench.common import timed_median
 from rcm_claims.domain.claim import ClaimData
 from rcm_claims.domain.x837p import (
     BillingProvider837,
@@ -207,19 +205,6 @@ def writer(claims: list[Claim837]) -> tuple[str, int]:
     return x12, x12.count("~")
 
 
-def median_seconds(
-    func: Callable[[list[Claim837]], tuple[str, int]], claims: list[Claim837]
-) -> tuple[float, int, int]:
-    times = []
-    segments = size = 0
-    for _ in range(RUNS):
-        start = time.perf_counter()
-        text, segments = func(claims)
-        times.append(time.perf_counter() - start)
-        size = len(text)
-    return statistics.median(times), segments, size
-
-
 def main() -> None:
     claims = synthetic_claims()
     print(
@@ -229,7 +214,8 @@ def main() -> None:
     print(f"{'':28} {'claims/s':>10} {'segments/s':>12} {'segments':>9} {'MB':>6} {'x (a)':>6}")
     base = 0.0
     for name, func in cases:
-        seconds, segments, size = median_seconds(func, claims)
+        seconds, (text, segments) = timed_median(RUNS, func, claims)
+        size = len(text)
         base = base or seconds
         print(
             f"{name:28} {CLAIMS / seconds:10,.0f} {segments / seconds:12,.0f} "

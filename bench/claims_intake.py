@@ -5,7 +5,7 @@
    database server, same load generator, one uvicorn process each).
 2. Batch intake: POST /v1/claims/batch with 500 claims per request: claims per second.
 
-    deploy/uv run python bench/claims_intake.py [--seconds 15] [--concurrency 32]
+    deploy/uv run python -m bench.claims_intake [--seconds 15] [--concurrency 32]
 
 Needs PostgreSQL and Kafka up (make up, or deploy/stack.py up --infra-only).
 """

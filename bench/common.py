@@ -13,11 +13,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
 from rcm_shared.testing.fixtures import database_url, kafka_bootstrap
+from rcm_shared.x12.reader import CHUNK_SIZE
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -121,6 +122,34 @@ async def drive(
 
 def median(values: list[float]) -> float:
     return statistics.median(values)
+
+
+R = TypeVar("R")
+
+
+def timed_median(runs: int, func: Callable[..., R], *args: Any) -> tuple[float, R]:
+    """Median wall time of `runs` calls of func(*args), and the last call's result."""
+    times: list[float] = []
+    result: Any = None
+    for _ in range(runs):
+        start = time.perf_counter()
+        result = func(*args)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), result
+
+
+def bare_split(text: str) -> int:
+    """The X12 baseline: split on the terminator in streamed chunks, then each segment on
+    the element separator; keep nothing. Returns the number of segments."""
+    count = 0
+    rest = ""
+    for start in range(0, len(text), CHUNK_SIZE):
+        parts = (rest + text[start : start + CHUNK_SIZE]).split("~")
+        rest = parts.pop()
+        for part in parts:
+            part.split("*")
+            count += 1
+    return count
 
 
 PY = sys.executable

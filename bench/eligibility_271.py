@@ -1,6 +1,6 @@
 """Throughput of the 271 reader against the bare X12 tokenizer.
 
-    uv run python bench/eligibility_271.py [N]
+    deploy/uv run python -m bench.eligibility_271 [N]
 
 Builds one realistic 271 (payer, clinic, one subscriber with 25 EB lines: active
 coverage, copays, coinsurance, deductibles and out-of-pocket amounts for individual and
@@ -14,12 +14,10 @@ No assertions: the figures are for reading (the target is >= 2,000 responses/s f
 
 from __future__ import annotations
 
-import statistics
 import sys
-import time
-from collections.abc import Callable
 from datetime import datetime
 
+from bench.common import timed_median
 from rcm_eligibility.domain.x271 import parse_271, summarize
 from rcm_shared.x12.reader import iter_segments
 from rcm_shared.x12.writer import Repeated, Seg, TransactionSpec, build_interchange, segment
@@ -135,15 +133,6 @@ def parse_and_summarize(text: str, n: int) -> int:
     return n
 
 
-def median_seconds(func: Callable[[str, int], int], text: str, n: int) -> float:
-    times = []
-    for _ in range(RUNS):
-        start = time.perf_counter()
-        func(text, n)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
 def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else N
     text = realistic_271()
@@ -161,7 +150,7 @@ def main() -> None:
     base = 0.0
     print(f"{'':36} {'responses/s':>12} {'us/response':>12} {'vs (a)':>7}")
     for name, func in cases:
-        seconds = median_seconds(func, text, n)
+        seconds = timed_median(RUNS, func, text, n)[0]
         base = base or seconds
         print(f"{name:36} {n / seconds:12,.0f} {seconds / n * 1e6:12.1f} {base / seconds:7.2f}")
 

@@ -1,6 +1,6 @@
 """Throughput of the streaming 835 reader against a bare `str.split` loop.
 
-    uv run python bench/remittance_835.py
+    deploy/uv run python -m bench.remittance_835
 
 Builds a balanced ~4 MB 835 in memory (10,000 claims, 2 lines each, CAS at claim and
 line level, a PLB every 1,000 claims) and times, as the median of 3 runs:
@@ -11,12 +11,8 @@ No assertions: the figures are for reading (the target for (b) is >= 10 MB/s).
 
 from __future__ import annotations
 
-import statistics
-import time
-from collections.abc import Callable
-
+from bench.common import bare_split, timed_median
 from rcm_remittance.domain.x835 import TransactionEnd, read_835
-from rcm_shared.x12.reader import CHUNK_SIZE
 
 CLAIMS = 10_000
 PLB_EVERY = 1_000
@@ -71,19 +67,6 @@ def synthetic_835(claims: int = CLAIMS) -> str:
     return "~\n".join(head + body + plb + tail) + "~\n"
 
 
-def bare_split(text: str) -> int:
-    """(a) Split on the terminator, then each segment on the element separator; keep nothing."""
-    count = 0
-    rest = ""
-    for start in range(0, len(text), CHUNK_SIZE):
-        parts = (rest + text[start : start + CHUNK_SIZE]).split("~")
-        rest = parts.pop()
-        for part in parts:
-            part.split("*")
-            count += 1
-    return count
-
-
 def reader(text: str) -> int:
     """(b) read_835, every event consumed."""
     count = 0
@@ -94,15 +77,6 @@ def reader(text: str) -> int:
     return count
 
 
-def median_seconds(func: Callable[[str], int], text: str) -> float:
-    times = []
-    for _ in range(RUNS):
-        start = time.perf_counter()
-        func(text)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
 def main() -> None:
     text = synthetic_835()
     megabytes = len(text.encode("latin-1")) / 1e6
@@ -110,7 +84,7 @@ def main() -> None:
     print(f"{'':32} {'MB/s':>8} {'claims/s':>10} {'vs (a)':>7}")
     base = 0.0
     for name, func in [("(a) bare str.split loop", bare_split), ("(b) read_835", reader)]:
-        seconds = median_seconds(func, text)
+        seconds, _ = timed_median(RUNS, func, text)
         base = base or seconds
         print(
             f"{name:32} {megabytes / seconds:8.1f} {CLAIMS / seconds:10,.0f} {base / seconds:7.2f}"

@@ -1,6 +1,6 @@
 """Throughput of the X12 reader against a bare `str.split` loop.
 
-    uv run python bench/x12_reader.py
+    deploy/uv run python -m bench.x12_reader
 
 Builds a synthetic ~4 MB 835-like interchange in memory (10,000 claims, each with CAS and
 SVC segments) and times, as the median of 3 runs:
@@ -12,11 +12,8 @@ No assertions: the figures are for reading (the target is >= 15 MB/s for (b)).
 
 from __future__ import annotations
 
-import statistics
-import time
-from collections.abc import Callable
-
-from rcm_shared.x12.reader import CHUNK_SIZE, EnvelopeValidator, iter_segments
+from bench.common import bare_split, timed_median
+from rcm_shared.x12.reader import EnvelopeValidator, iter_segments
 
 CLAIMS = 10_000
 RUNS = 3
@@ -68,19 +65,6 @@ def synthetic_835(claims: int = CLAIMS) -> str:
     return "~\n".join(head + body + tail) + "~\n"
 
 
-def bare_split(text: str) -> int:
-    """(a) Split on the terminator, then each segment on the element separator; keep nothing."""
-    count = 0
-    rest = ""
-    for start in range(0, len(text), CHUNK_SIZE):
-        parts = (rest + text[start : start + CHUNK_SIZE]).split("~")
-        rest = parts.pop()
-        for part in parts:
-            part.split("*")
-            count += 1
-    return count
-
-
 def tokenizer(text: str) -> int:
     """(b) iter_segments, nothing kept."""
     count = 0
@@ -101,16 +85,6 @@ def tokenizer_validated(text: str) -> int:
     return count
 
 
-def median_seconds(func: Callable[[str], int], text: str) -> tuple[float, int]:
-    times = []
-    count = 0
-    for _ in range(RUNS):
-        start = time.perf_counter()
-        count = func(text)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), count
-
-
 def main() -> None:
     text = synthetic_835()
     megabytes = len(text.encode("latin-1")) / 1e6
@@ -123,7 +97,7 @@ def main() -> None:
     base = 0.0
     print(f"{'':40} {'MB/s':>8} {'segments/s':>12} {'claims/s':>10} {'vs (a)':>7}")
     for name, func in cases:
-        seconds, segments = median_seconds(func, text)
+        seconds, segments = timed_median(RUNS, func, text)
         base = base or seconds
         print(
             f"{name:40} {megabytes / seconds:8.1f} {segments / seconds:12,.0f} "
