@@ -32,6 +32,10 @@ class AdjudicatedLine(BaseModel):
     service_date: date | None = None
     adjustments: list[Adjustment] = Field(default_factory=list)
     remark_codes: list[str] = Field(default_factory=list)
+    allowed_amount: Decimal | None = Field(default=None, description="AMT*B6, when sent")
+    line_control_number: str | None = Field(
+        default=None, description="REF*6R: the 837 line item control number echoed back"
+    )
 
 
 @register
@@ -57,3 +61,41 @@ class ClaimPaymentAdjudicated(EventPayload):
     lines: list[AdjudicatedLine] = Field(default_factory=list)
     remittance_date: date
     is_reversal: bool = False
+    reversed_payment_id: str | None = Field(
+        default=None, description="the earlier payment a reversal (CLP02 22) undoes"
+    )
+    clinic_id: str | None = Field(default=None, description="the claim's clinic, when matched")
+    trace_number: str | None = Field(default=None, description="TRN02: check or EFT number")
+
+
+class ProviderLevelAdjustment(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    provider_id: str = Field(description="PLB01")
+    fiscal_period_date: date = Field(description="PLB02")
+    reason_code: str = Field(description="PLB03-1: WO, FB, L6, CV, 72, ...")
+    reference: str | None = Field(default=None, description="PLB03-2")
+    amount: Decimal = Field(description="positive reduces the payment")
+
+
+@register
+class RemittanceReceived(EventPayload):
+    event_type: ClassVar[str] = "rcm.remittance.received.v1"
+    topic: ClassVar[str] = TOPIC_REMITTANCE
+    key_field: ClassVar[str] = "remittance_id"
+    summary: ClassVar[str] = "An 835 transaction was posted: its EFT data and PLB adjustments."
+
+    remittance_id: str
+    payer_id: str
+    payer_name: str | None
+    trace_number: str = Field(description="TRN02: check or EFT number")
+    payment_amount: Decimal = Field(description="BPR02")
+    credit_debit: str = Field(description="BPR03: C or D")
+    payment_method: str = Field(description="BPR04: ACH, CHK, NON, ...")
+    payment_date: date | None
+    payee_npi: str | None
+    claim_count: int
+    matched_count: int
+    unmatched_count: int
+    total_claim_paid: Decimal
+    provider_adjustments: list[ProviderLevelAdjustment] = Field(default_factory=list)

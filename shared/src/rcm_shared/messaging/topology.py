@@ -26,8 +26,8 @@ TOPIC_PARTITIONS: dict[str, int] = {
 SUBSCRIPTIONS: dict[str, list[str]] = {
     "eligibility": [],
     "claims": [TOPIC_ELIGIBILITY, TOPIC_REMITTANCE, TOPIC_DENIALS],
-    "remittance": [],
-    "denials": [TOPIC_REFERENCE],
+    "remittance": [TOPIC_CLAIMS],
+    "denials": [TOPIC_REFERENCE, TOPIC_CLAIMS, TOPIC_REMITTANCE],
 }
 
 
