@@ -567,6 +567,12 @@ def service_env(cfg: Config, name: str) -> dict[str, str]:
             if name == "claims"
             else {}
         ),
+        # 835s from the clearinghouse, one folder per tenant
+        **(
+            {"RCM_REMITTANCE_INBOUND_DIR": str(cfg.state / "clearinghouse" / "remittance")}
+            if name == "remittance"
+            else {}
+        ),
     }
 
 
