@@ -55,6 +55,11 @@ class Forbidden(RcmError):
     code = "forbidden"
 
 
+class PayloadTooLarge(RcmError):
+    status_code = 413
+    code = "payload_too_large"
+
+
 class InvalidInput(RcmError):
     """Input that parsed but breaks a rule; `detail` lists {"path", "message"} items."""
 
