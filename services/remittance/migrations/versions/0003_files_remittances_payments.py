@@ -120,6 +120,7 @@ def upgrade() -> None:
     op.create_table('provider_adjustments',
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('remittance_id', sa.String(length=36), nullable=False),
+    sa.Column('seq', sa.Integer(), nullable=False),
     sa.Column('provider_id', sa.String(length=50), nullable=False),
     sa.Column('fiscal_period_date', sa.Date(), nullable=False),
     sa.Column('reason_code', sa.String(length=2), nullable=False),

@@ -175,6 +175,7 @@ class ProviderAdjustmentRow(TenantMixin, Base):
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     remittance_id: Mapped[str] = mapped_column(String(36), ForeignKey("remittances.id"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)  # order in the PLB segments
     provider_id: Mapped[str] = mapped_column(String(50))
     fiscal_period_date: Mapped[date] = mapped_column(Date)
     reason_code: Mapped[str] = mapped_column(String(2))

@@ -341,7 +341,7 @@ class RemittanceRepository:
                 ProviderAdjustmentRow.tenant_id == self.tenant_id,
                 ProviderAdjustmentRow.remittance_id == remittance_id,
             )
-            .order_by(ProviderAdjustmentRow.fiscal_period_date, ProviderAdjustmentRow.id)
+            .order_by(ProviderAdjustmentRow.seq)
         )
         return rows.scalars().all()
 

@@ -221,13 +221,14 @@ class _Poster:
                 {
                     "id": str(uuid.uuid4()),
                     "remittance_id": ctx.remittance_id,
+                    "seq": n,
                     "provider_id": p.provider_id,
                     "fiscal_period_date": p.fiscal_period_date,
                     "reason_code": p.reason,
                     "reference": p.reference,
                     "amount": p.amount,
                 }
-                for p in current.plbs
+                for n, p in enumerate(current.plbs, 1)
             ]
         )
         await self.repo.finish_remittance(
