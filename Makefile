@@ -37,7 +37,7 @@ test:
 lint: sync
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
-	$(RUN) mypy shared/src services/eligibility/src services/claims/src services/remittance/src services/denials/src
+	$(RUN) mypy shared/src services/eligibility/src services/claims/src services/remittance/src services/denials/src deploy/sandbox
 
 format: sync
 	$(RUN) ruff check --fix .

@@ -1,5 +1,6 @@
-"""Local stack without Docker: PostgreSQL 15, one Apache Kafka broker (KRaft) and the four
-services, each a child process with a pid file under the state directory.
+"""Local stack without Docker: PostgreSQL 15, one Apache Kafka broker (KRaft), the four
+services and the clearinghouse/payer sandbox (deploy/sandbox), each a child process with a
+pid file under the state directory.
 
     python deploy/stack.py up [--infra-only]   install what is missing, start, wait until ready
     python deploy/stack.py down                stop what this script started (by pid)
@@ -32,6 +33,9 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 SERVICES = {"eligibility": 8001, "claims": 8002, "remittance": 8003, "denials": 8004}
+# The stand-in for the clearinghouse and payers: not a service, but started beside them.
+SANDBOX = "sandbox"
+SANDBOX_PORT = 8010
 HEALTH_TOPIC = "rcm.healthcheck"
 
 
@@ -57,7 +61,8 @@ class Config:
     kafka_heap: str = field(default_factory=lambda: os.environ.get("RCM_KAFKA_HEAP", "512m"))
 
     def service_port(self, name: str) -> int:
-        return _env_int(f"RCM_{name.upper()}_PORT", SERVICES[name])
+        default = SANDBOX_PORT if name == SANDBOX else SERVICES[name]
+        return _env_int(f"RCM_{name.upper()}_PORT", default)
 
     @property
     def pg_dir(self) -> Path:
@@ -573,7 +578,35 @@ def service_env(cfg: Config, name: str) -> dict[str, str]:
             if name == "remittance"
             else {}
         ),
+        # 270s go to the sandbox payer, which answers with the 271
+        **(
+            {"RCM_ELIGIBILITY_PAYER_URL": f"http://127.0.0.1:{cfg.service_port(SANDBOX)}/270"}
+            if name == "eligibility"
+            else {}
+        ),
     }
+
+
+def sandbox_env(cfg: Config) -> dict[str, str]:
+    """The sandbox reads the claims service's outbound folder and writes into its inbound
+    folder and the remittance service's, as a clearinghouse's mailbox would."""
+    mailbox = cfg.state / "clearinghouse"
+    return {
+        "RCM_SANDBOX_PORT": str(cfg.service_port(SANDBOX)),
+        "RCM_SANDBOX_DATA_DIR": str(cfg.state / "sandbox"),
+        "RCM_SANDBOX_OUTBOUND_DIR": str(mailbox / "outbound"),
+        "RCM_SANDBOX_INBOUND_DIR": str(mailbox / "inbound"),
+        "RCM_SANDBOX_REMITTANCE_DIR": str(mailbox / "remittance"),
+    }
+
+
+def sandbox_start(cfg: Config) -> None:
+    if read_pid(cfg, SANDBOX):
+        return
+    require_free(cfg.service_port(SANDBOX), "the sandbox", "RCM_SANDBOX_PORT")
+    say(f"starting the clearinghouse/payer sandbox on 127.0.0.1:{cfg.service_port(SANDBOX)}")
+    # `-m deploy.sandbox` resolves from the repository root, spawn's working directory.
+    spawn(cfg, SANDBOX, [sys.executable, "-m", "deploy.sandbox", "serve"], env=sandbox_env(cfg))
 
 
 def service_start(cfg: Config, name: str) -> None:
@@ -622,9 +655,10 @@ def cmd_up(cfg: Config, infra_only: bool) -> None:
     kafka_wait_ready(cfg)
     say(f"PostgreSQL 127.0.0.1:{cfg.pg_port} and Kafka 127.0.0.1:{cfg.kafka_port} ready")
     if not infra_only:
+        sandbox_start(cfg)
         for name in SERVICES:
             service_start(cfg, name)
-        services_wait_ready(cfg, list(SERVICES))
+        services_wait_ready(cfg, [SANDBOX, *SERVICES])
     write_env_file(cfg)
     say(f"up in {time.monotonic() - started:.1f}s")
     if not infra_only:
@@ -639,6 +673,7 @@ def welcome(cfg: Config) -> None:
     print("\nServices (OpenAPI docs):")
     for name in SERVICES:
         print(f"  {name:<12} http://127.0.0.1:{cfg.service_port(name)}/docs")
+    print(f"  {'sandbox':<12} http://127.0.0.1:{cfg.service_port(SANDBOX)}/docs")
     print(f"\nKafka 127.0.0.1:{cfg.kafka_port}   PostgreSQL 127.0.0.1:{cfg.pg_port}")
     print("\nA token for tenant 'demo' with every scope (12 hours):")
     print(f"  export TOKEN={token}")
@@ -654,11 +689,12 @@ def write_env_file(cfg: Config) -> None:
     lines = [f"RCM_PG_PORT={cfg.pg_port}", f"RCM_KAFKA_BOOTSTRAP=127.0.0.1:{cfg.kafka_port}"]
     for name in SERVICES:
         lines += [f"{k}={v}" for k, v in service_env(cfg, name).items()]
+    lines += [f"{k}={v}" for k, v in sandbox_env(cfg).items()]
     (cfg.state / "stack.env").write_text("\n".join(lines) + "\n")
 
 
 def cmd_down(cfg: Config) -> None:
-    for name in SERVICES:
+    for name in [*SERVICES, SANDBOX]:
         stop_pid(cfg, name)
     stop_pid(cfg, "kafka", timeout=60)
     # SIGINT is PostgreSQL's "fast" shutdown: it does not wait for clients to leave
@@ -678,10 +714,10 @@ def cmd_clean(cfg: Config) -> None:
 
 def cmd_status(cfg: Config) -> int:
     rows = {}
-    for name in ["postgres", "kafka", *SERVICES]:
+    for name in ["postgres", "kafka", *SERVICES, SANDBOX]:
         pid = read_pid(cfg, name)
         state = f"running (pid {pid})" if pid else "stopped"
-        if pid and name in SERVICES:
+        if pid and (name in SERVICES or name == SANDBOX):
             code = http_status(f"http://127.0.0.1:{cfg.service_port(name)}/readyz")
             state += " ready" if code == 200 else f" not ready ({code})"
         rows[name] = state
