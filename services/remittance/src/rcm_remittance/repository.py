@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from pydantic_core import to_json
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -220,8 +220,12 @@ class RemittanceRepository:
         """COPY, not INSERT: an 835 brings thousands of claim payments at once."""
         if not rows:
             return
+        # pydantic_core's JSON encoder (Rust) is several times faster than json.dumps here
         records = [
-            tuple(json.dumps(row[c]) if c in JSON_COLUMNS else row.get(c) for c in PAYMENT_COLUMNS)
+            tuple(
+                to_json(row[c]).decode() if c in JSON_COLUMNS else row.get(c)
+                for c in PAYMENT_COLUMNS
+            )
             for row in rows
         ]
         connection = await self.session.connection()

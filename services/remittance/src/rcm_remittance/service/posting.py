@@ -32,9 +32,9 @@ from rcm_remittance.domain.x835 import (
     ProviderAdjustment,
     RemittanceHeader,
     TransactionEnd,
-    read_835,
 )
 from rcm_remittance.repository import RemittanceRepository
+from rcm_remittance.service.reading import read_in_batches
 from rcm_shared.errors import Conflict, NotFound
 from rcm_shared.events.catalog import new_event
 from rcm_shared.events.envelope import CloudEvent
@@ -87,21 +87,22 @@ class _Poster:
         self.now = datetime.now(UTC)
 
     async def run(self, spool: BinaryIO) -> None:
-        for event in read_835(spool):
-            if isinstance(event, ClaimPayment):
-                current = self.open
-                assert current is not None  # claims live inside a transaction
-                if current.ctx is not None:
-                    current.batch.append(event)
-                    if len(current.batch) >= self.batch_size:
-                        await self._flush(current)
-            elif isinstance(event, RemittanceHeader):
-                await self._begin(event)
-            elif isinstance(event, ProviderAdjustment):
-                assert self.open is not None
-                self.open.plbs.append(event)
-            else:
-                await self._end(event)
+        async for events in read_in_batches(spool):
+            for event in events:
+                if isinstance(event, ClaimPayment):
+                    current = self.open
+                    assert current is not None  # claims live inside a transaction
+                    if current.ctx is not None:
+                        current.batch.append(event)
+                        if len(current.batch) >= self.batch_size:
+                            await self._flush(current)
+                elif isinstance(event, RemittanceHeader):
+                    await self._begin(event)
+                elif isinstance(event, ProviderAdjustment):
+                    assert self.open is not None
+                    self.open.plbs.append(event)
+                else:
+                    await self._end(event)
 
     async def _begin(self, header: RemittanceHeader) -> None:
         key = rules.payer_key(header)
