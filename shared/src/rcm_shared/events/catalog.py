@@ -8,7 +8,7 @@ id, so one aggregate's events stay in order on one partition).
 from __future__ import annotations
 
 import uuid
-from typing import ClassVar, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
@@ -53,18 +53,65 @@ def new_event(
     correlation_id: str | None = None,
     causation_id: str | None = None,
     traceparent: str | None = None,
+    event_id: str | None = None,
 ) -> CloudEvent:
-    event_id = str(uuid.uuid4())
+    return _envelope(
+        payload.event_type,
+        payload.key,
+        payload.model_dump(mode="json"),
+        tenant_id=tenant_id,
+        source=source,
+        correlation_id=correlation_id,
+        causation_id=causation_id,
+        traceparent=traceparent,
+        event_id=event_id,
+    )
+
+
+def new_event_from_data(
+    model: type[EventPayload],
+    data: dict[str, Any],
+    *,
+    tenant_id: str,
+    source: str,
+    event_id: str | None = None,
+) -> CloudEvent:
+    """For bulk producers: `data` is already the JSON form of a `model` payload, so it is
+    not validated again here. Whoever calls this keeps a test that `model` accepts what it
+    builds (and consumers validate every event they read)."""
+    return _envelope(
+        model.event_type,
+        str(data[model.key_field]),
+        data,
+        tenant_id=tenant_id,
+        source=source,
+        event_id=event_id,
+    )
+
+
+def _envelope(
+    event_type: str,
+    subject: str,
+    data: dict[str, Any],
+    *,
+    tenant_id: str,
+    source: str,
+    correlation_id: str | None = None,
+    causation_id: str | None = None,
+    traceparent: str | None = None,
+    event_id: str | None = None,
+) -> CloudEvent:
+    event_id = event_id or str(uuid.uuid4())
     return CloudEvent(
         id=event_id,
         source=source,
-        type=payload.event_type,
-        subject=payload.key,
+        type=event_type,
+        subject=subject,
         tenantid=tenant_id,
         correlationid=correlation_id or event_id,
         causationid=causation_id,
         traceparent=traceparent,
-        data=payload.model_dump(mode="json"),
+        data=data,
     )
 
 

@@ -194,32 +194,35 @@ def _event_line(doc: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def adjudication_data(ctx: PostingContext, row: dict[str, Any]) -> dict[str, Any]:
+    """The JSON form of a posted claim payment's event, from its stored row: the same
+    path for a payment posted on arrival and one matched by hand later. Built as JSON
+    directly because a large 835 makes thousands at once; `adjudication` validates it."""
+    return {
+        "claim_key": row["claim_id"],
+        "claim_id": row["claim_id"],
+        "clinic_id": row["clinic_id"],
+        "patient_control_number": row["patient_control_number"],
+        "remittance_id": ctx.remittance_id,
+        "payment_id": row["id"],
+        "payer_id": ctx.payer_id,
+        "trace_number": ctx.trace_number,
+        "payer_claim_control_number": row["payer_claim_control_number"],
+        "claim_status_code": row["status_code"],
+        "total_charge": str(row["charge"]),
+        "paid_amount": str(row["paid"]),
+        "patient_responsibility": str(row["patient_responsibility"]),
+        "adjustments": row["adjustments"],
+        "remark_codes": row["remark_codes"],
+        "lines": [_event_line(line) for line in row["lines"]],
+        "remittance_date": ctx.remittance_date.isoformat(),
+        "is_reversal": row["is_reversal"],
+        "reversed_payment_id": row["reversed_payment_id"],
+    }
+
+
 def adjudication(ctx: PostingContext, row: dict[str, Any]) -> ev.ClaimPaymentAdjudicated:
-    """The event of a posted claim payment, from its stored row: the same path for a
-    payment posted on arrival and one matched by hand later."""
-    return ev.ClaimPaymentAdjudicated.model_validate(
-        {
-            "claim_key": row["claim_id"],
-            "claim_id": row["claim_id"],
-            "clinic_id": row["clinic_id"],
-            "patient_control_number": row["patient_control_number"],
-            "remittance_id": ctx.remittance_id,
-            "payment_id": row["id"],
-            "payer_id": ctx.payer_id,
-            "trace_number": ctx.trace_number,
-            "payer_claim_control_number": row["payer_claim_control_number"],
-            "claim_status_code": row["status_code"],
-            "total_charge": row["charge"],
-            "paid_amount": row["paid"],
-            "patient_responsibility": row["patient_responsibility"],
-            "adjustments": row["adjustments"],
-            "remark_codes": row["remark_codes"],
-            "lines": [_event_line(line) for line in row["lines"]],
-            "remittance_date": ctx.remittance_date,
-            "is_reversal": row["is_reversal"],
-            "reversed_payment_id": row["reversed_payment_id"],
-        }
-    )
+    return ev.ClaimPaymentAdjudicated.model_validate(adjudication_data(ctx, row))
 
 
 def plb_event(p: ProviderAdjustment) -> ev.ProviderLevelAdjustment:

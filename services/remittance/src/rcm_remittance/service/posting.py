@@ -36,9 +36,10 @@ from rcm_remittance.domain.x835 import (
 from rcm_remittance.repository import RemittanceRepository
 from rcm_remittance.service.reading import read_in_batches
 from rcm_shared.errors import Conflict, NotFound
-from rcm_shared.events.catalog import new_event
+from rcm_shared.events.catalog import new_event, new_event_from_data
 from rcm_shared.events.envelope import CloudEvent
-from rcm_shared.events.remittance import RemittanceReceived
+from rcm_shared.events.remittance import ClaimPaymentAdjudicated, RemittanceReceived
+from rcm_shared.ids import uuid4_strings
 from rcm_shared.messaging import outbox
 from rcm_shared.x12.errors import X12SyntaxError
 
@@ -162,9 +163,12 @@ class _Poster:
         rows: list[dict[str, Any]] = []
         events: list[CloudEvent] = []
         reversed_pairs: list[tuple[str, str]] = []
-        for payment in batch:
+        ids = uuid4_strings(2 * len(batch))  # a payment id and an event id each
+        for n, payment in enumerate(batch):
             current.seq += 1
-            row = self._row(ctx, current.seq, payment, matches.get(payment.patient_control_number))
+            match = matches.get(payment.patient_control_number)
+            row = self._row(ctx, ids[2 * n], current.seq, payment, match)
+            row["event_id"] = ids[2 * n + 1]
             rows.append(row)
             if row["claim_id"] is None:
                 current.unmatched += 1
@@ -182,7 +186,13 @@ class _Poster:
                     PriorPayment(row["id"], payment.payer_claim_control_number, payment.paid)
                 )
             events.append(
-                new_event(rules.adjudication(ctx, row), tenant_id=self.tenant_id, source=SOURCE)
+                new_event_from_data(
+                    ClaimPaymentAdjudicated,
+                    rules.adjudication_data(ctx, row),
+                    tenant_id=self.tenant_id,
+                    source=SOURCE,
+                    event_id=row["event_id"],
+                )
             )
         await self.repo.insert_payments(rows)
         # after the COPY: a reversal may undo a payment of this very batch
@@ -190,10 +200,15 @@ class _Poster:
         await outbox.add_all(self.session, events)
 
     def _row(
-        self, ctx: PostingContext, seq: int, payment: ClaimPayment, match: ClaimMatch | None
+        self,
+        ctx: PostingContext,
+        payment_id: str,
+        seq: int,
+        payment: ClaimPayment,
+        match: ClaimMatch | None,
     ) -> dict[str, Any]:
         return {
-            "id": str(uuid.uuid4()),
+            "id": payment_id,
             "tenant_id": self.tenant_id,
             "remittance_id": ctx.remittance_id,
             "seq": seq,
