@@ -6,11 +6,12 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any
 
 from pydantic_core import to_json
-from sqlalchemy import and_, or_, select, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import String, and_, any_, cast, or_, select, update
+from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rcm_remittance.domain.posting import ClaimMatch, PriorPayment
@@ -23,8 +24,8 @@ from rcm_remittance.models import (
     RemittanceFileChunk,
 )
 
-# claim_payments columns in COPY order; JSON columns go as text
-PAYMENT_COLUMNS = (
+# claim_payments columns in COPY order: plain values, then JSON documents (sent as text)
+PLAIN_COLUMNS = (
     "id",
     "tenant_id",
     "remittance_id",
@@ -47,16 +48,11 @@ PAYMENT_COLUMNS = (
     "is_reversal",
     "reversed_payment_id",
     "reversed_by_payment_id",
-    "adjustments",
-    "remark_codes",
-    "dates",
-    "amounts",
-    "lines",
     "matched_by",
     "created_at",
     "posted_at",
 )
-JSON_COLUMNS = frozenset({"adjustments", "remark_codes", "dates", "amounts", "lines"})
+JSON_COLUMNS = ("adjustments", "remark_codes", "dates", "amounts", "lines")
 
 
 class RemittanceRepository:
@@ -90,10 +86,11 @@ class RemittanceRepository:
         )
 
     async def claims_by_control_number(self, pcns: Iterable[str]) -> dict[str, ClaimMatch]:
+        # one array parameter, not one bind parameter per control number
         rows = await self.session.execute(
             select(ClaimRef.patient_control_number, ClaimRef.claim_id, ClaimRef.clinic_id).where(
                 ClaimRef.tenant_id == self.tenant_id,
-                ClaimRef.patient_control_number.in_(list(pcns)),
+                ClaimRef.patient_control_number == any_(cast(list(pcns), ARRAY(String))),
             )
         )
         return {pcn: ClaimMatch(claim_id, clinic_id) for pcn, claim_id, clinic_id in rows}
@@ -222,16 +219,16 @@ class RemittanceRepository:
             return
         # pydantic_core's JSON encoder (Rust) is several times faster than json.dumps here
         records = [
-            tuple(
-                to_json(row[c]).decode() if c in JSON_COLUMNS else row.get(c)
-                for c in PAYMENT_COLUMNS
+            (
+                *itemgetter(*PLAIN_COLUMNS)(row),
+                *(to_json(v).decode() for v in itemgetter(*JSON_COLUMNS)(row)),
             )
             for row in rows
         ]
         connection = await self.session.connection()
         raw = await connection.get_raw_connection()
         await raw.driver_connection.copy_records_to_table(  # type: ignore[union-attr]
-            "claim_payments", records=records, columns=PAYMENT_COLUMNS
+            "claim_payments", records=records, columns=(*PLAIN_COLUMNS, *JSON_COLUMNS)
         )
 
     async def reversible_payments(self, pcns: Iterable[str]) -> dict[str, list[PriorPayment]]:

@@ -36,8 +36,7 @@ from rcm_remittance.domain.x835 import (
 from rcm_remittance.repository import RemittanceRepository
 from rcm_remittance.service.reading import read_in_batches
 from rcm_shared.errors import Conflict, NotFound
-from rcm_shared.events.catalog import new_event, new_event_from_data
-from rcm_shared.events.envelope import CloudEvent
+from rcm_shared.events.catalog import new_event, new_events_from_data
 from rcm_shared.events.remittance import ClaimPaymentAdjudicated, RemittanceReceived
 from rcm_shared.ids import uuid4_strings
 from rcm_shared.messaging import outbox
@@ -161,7 +160,8 @@ class _Poster:
                 current.reversible[pcn] = stored.get(pcn, [])
             current.loaded |= to_load
         rows: list[dict[str, Any]] = []
-        events: list[CloudEvent] = []
+        events: list[dict[str, Any]] = []
+        event_ids: list[str] = []
         reversed_pairs: list[tuple[str, str]] = []
         ids = uuid4_strings(2 * len(batch))  # a payment id and an event id each
         for n, payment in enumerate(batch):
@@ -185,19 +185,21 @@ class _Poster:
                 prior.append(
                     PriorPayment(row["id"], payment.payer_claim_control_number, payment.paid)
                 )
-            events.append(
-                new_event_from_data(
-                    ClaimPaymentAdjudicated,
-                    rules.adjudication_data(ctx, row),
-                    tenant_id=self.tenant_id,
-                    source=SOURCE,
-                    event_id=row["event_id"],
-                )
-            )
+            events.append(rules.adjudication_data(ctx, row))
+            event_ids.append(row["event_id"])
         await self.repo.insert_payments(rows)
         # after the COPY: a reversal may undo a payment of this very batch
         await self.repo.mark_reversed(reversed_pairs)
-        await outbox.add_all(self.session, events)
+        await outbox.add_all(
+            self.session,
+            new_events_from_data(
+                ClaimPaymentAdjudicated,
+                events,
+                event_ids,
+                tenant_id=self.tenant_id,
+                source=SOURCE,
+            ),
+        )
 
     def _row(
         self,
