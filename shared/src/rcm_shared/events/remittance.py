@@ -43,9 +43,9 @@ class ClaimPaymentAdjudicated(EventPayload):
     event_type: ClassVar[str] = "rcm.remittance.claim_adjudicated.v1"
     topic: ClassVar[str] = TOPIC_REMITTANCE
     key_field: ClassVar[str] = "claim_key"
-    summary: ClassVar[str] = "One claim payment (CLP loop) of an 835, posted or unmatched."
+    summary: ClassVar[str] = "One claim payment (CLP loop) of an 835, posted to its claim."
 
-    claim_key: str = Field(description="claim_id when matched, else the patient control number")
+    claim_key: str = Field(description="the claim id (the Kafka key)")
     claim_id: str | None
     patient_control_number: str
     remittance_id: str
@@ -86,6 +86,9 @@ class RemittanceReceived(EventPayload):
     summary: ClassVar[str] = "An 835 transaction was posted: its EFT data and PLB adjustments."
 
     remittance_id: str
+    file_id: str | None = Field(
+        default=None, description="the 835 file; a file with several ERAs gives one event each"
+    )
     payer_id: str
     payer_name: str | None
     trace_number: str = Field(description="TRN02: check or EFT number")

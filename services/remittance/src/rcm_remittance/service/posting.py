@@ -260,6 +260,7 @@ class _Poster:
         header = current.header
         received = RemittanceReceived(
             remittance_id=ctx.remittance_id,
+            file_id=self.file_id,
             payer_id=ctx.payer_id,
             payer_name=header.payer_name,
             trace_number=header.trace_number,
