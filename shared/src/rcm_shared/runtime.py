@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from rcm_shared.db import make_engine, make_sessionmaker
 from rcm_shared.db.migrations import upgrade_to_head
 from rcm_shared.errors import install_error_handlers
-from rcm_shared.messaging.consumer import ConsumerRunner, Handler
+from rcm_shared.messaging.consumer import BatchHandler, ConsumerRunner, Handler
 from rcm_shared.messaging.relay import OutboxRelay
 from rcm_shared.observability import configure_logging, install_observability
 from rcm_shared.settings import ServiceSettings
@@ -42,6 +42,9 @@ class ServiceSpec:
     service_dir: Path  # holds alembic.ini and migrations/
     routers: Sequence[APIRouter] = ()
     handlers: dict[str, Handler] = field(default_factory=dict)
+    # Opt-in: event types whose events of one partition batch are handled together in one
+    # transaction (see rcm_shared.messaging.consumer); empty keeps one event per transaction.
+    batch_handlers: dict[str, BatchHandler] = field(default_factory=dict)
     subscriptions: Sequence[str] = ()  # topics (unprefixed) the consumer group reads
     # Extra loops of the worker role (deliveries, folder watchers): each runs until `stop`.
     workers: Sequence[Callable[[Runtime, asyncio.Event], Coroutine[Any, Any, None]]] = ()
@@ -80,7 +83,7 @@ class Runtime:
             poll_seconds=s.relay_poll_seconds,
         )
         self._tasks.append(asyncio.create_task(self.relay.run(self._stop), name="relay"))
-        if self.spec.subscriptions and self.spec.handlers:
+        if self.spec.subscriptions and (self.spec.handlers or self.spec.batch_handlers):
             self.consumer = ConsumerRunner(
                 self.sessions,
                 service=self.spec.name,
@@ -91,6 +94,7 @@ class Runtime:
                 prefix=s.kafka_prefix,
                 max_attempts=s.consumer_max_attempts,
                 backoff_seconds=s.consumer_backoff_seconds,
+                batch_handlers=self.spec.batch_handlers,
             )
             self._tasks.append(asyncio.create_task(self.consumer.run(self._stop), name="consumer"))
         for worker in self.spec.workers:

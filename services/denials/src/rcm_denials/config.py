@@ -11,3 +11,6 @@ class DenialsSettings(ServiceSettings):
     database_url: str = (
         "postgresql+asyncpg://rcm_denials:rcm_denials_dev@127.0.0.1:55432/rcm_denials"
     )
+    # Adjudications of one partition batch in one transaction (see rcm_shared consumer's
+    # batch mode); false: one event per transaction, like the other services.
+    consumer_batch: bool = True

@@ -5,6 +5,13 @@ stop there if it was already present, else run the handler. The Kafka offset is 
 only after the database commit, so a crash anywhere redelivers and the inbox absorbs it.
 A handler that keeps failing is retried with backoff, then its message goes to the DLQ
 with the reason in its headers and the consumer moves on.
+
+Batch mode (opt-in, per event type): a type registered with a batch handler gets every event
+of its type in one partition batch (getmany) at once, inside ONE transaction that also
+inserts all their inbox rows in one statement; redelivered events are filtered out before
+the handler sees them. If anything in that transaction fails, it rolls back and the batch is
+handled again one event at a time by the path above, so a poison message still ends alone
+on the DLQ. Runners without batch handlers never take this path.
 """
 
 from __future__ import annotations
@@ -12,7 +19,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from itertools import groupby
 
 from aiokafka import AIOKafkaProducer, ConsumerRecord
 from aiokafka.errors import CommitFailedError, KafkaError
@@ -29,6 +37,7 @@ from rcm_shared.observability import EVENTS_CONSUMED, correlation_id_var
 log = logging.getLogger("rcm.consumer")
 
 Handler = Callable[[AsyncSession, CloudEvent], Awaitable[None]]
+BatchHandler = Callable[[AsyncSession, Sequence[CloudEvent]], Awaitable[None]]
 
 
 class PermanentError(DescribedError):
@@ -53,6 +62,7 @@ class ConsumerRunner:
         max_attempts: int = 5,
         backoff_seconds: float = 0.5,
         producer_factory: Callable[[str, str], AIOKafkaProducer] = make_producer,
+        batch_handlers: Mapping[str, BatchHandler] | None = None,
     ) -> None:
         self.sessions = sessions
         self.service = service
@@ -60,6 +70,10 @@ class ConsumerRunner:
         self.group_id = prefix + group  # the Kafka consumer group
         self.topics = [prefix + t for t in topics]
         self.handlers = dict(handlers)
+        self.batch_handlers = dict(batch_handlers or {})
+        for event_type, batch_handler in self.batch_handlers.items():
+            # the one-by-one fallback needs a handler for a single event of the type
+            self.handlers.setdefault(event_type, _single(batch_handler))
         self.bootstrap = bootstrap
         self.max_attempts = max_attempts
         self.backoff_seconds = backoff_seconds
@@ -69,6 +83,8 @@ class ConsumerRunner:
         self.processed = 0
         self.duplicates = 0
         self.dead_lettered = 0
+        self.batches = 0  # partition batches handled in one transaction
+        self.batch_fallbacks = 0  # ... that failed and went one by one
 
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
@@ -95,8 +111,11 @@ class ConsumerRunner:
                     self.assigned.set()
                 batch = await consumer.getmany(timeout_ms=500, max_records=500)
                 for tp, messages in batch.items():
-                    for msg in messages:
-                        await self.handle(msg)
+                    if self.batch_handlers:
+                        await self.handle_batch(messages)
+                    else:
+                        for msg in messages:
+                            await self.handle(msg)
                     try:
                         await consumer.commit({tp: messages[-1].offset + 1})
                     except (CommitFailedError, KafkaError) as exc:
@@ -128,6 +147,95 @@ class ConsumerRunner:
             return await self._handle_event(msg, event, handler)
         finally:
             correlation_id_var.reset(token)
+
+    async def handle_batch(self, messages: Sequence[ConsumerRecord[bytes, bytes]]) -> None:
+        """All records of one partition batch in one transaction when one of them has a
+        batch handler; otherwise, or if the transaction fails, one by one."""
+        parsed: list[CloudEvent] = []
+        for msg in messages:
+            try:
+                parsed.append(CloudEvent.from_bytes(msg.value or b""))
+            except ValidationError:
+                await self._one_by_one(messages)  # the unparseable one goes to the DLQ there
+                return
+        if not any(e.type in self.batch_handlers for e in parsed):
+            await self._one_by_one(messages)
+            return
+        handled = [e for e in parsed if e.type in self.handlers]
+        try:
+            async with self.sessions() as session, session.begin():
+                fresh = await self._claim_inbox(session, handled)
+                for event_type, run in groupby(fresh, key=lambda e: e.type):
+                    events = list(run)  # consecutive events of one type, in offset order
+                    batch_handler = self.batch_handlers.get(event_type)
+                    if batch_handler is not None:
+                        await batch_handler(session, events)
+                    else:
+                        for event in events:
+                            await self.handlers[event_type](session, event)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            self.batch_fallbacks += 1
+            log.info(
+                "batch failed; handling its events one by one",
+                extra={
+                    "group": self.group_id,
+                    "size": len(messages),
+                    "exc_type": type(exc).__name__,
+                },
+            )
+            await self._one_by_one(messages)
+            return
+        self.batches += 1
+        self.processed += len(fresh)
+        self._count_batch(parsed, {e.id for e in fresh})
+
+    def _count_batch(self, parsed: Sequence[CloudEvent], fresh_ids: set[str]) -> None:
+        for event in parsed:
+            if event.type not in self.handlers:
+                self._count(event.type, "ignored")
+            elif event.id in fresh_ids:
+                fresh_ids.discard(event.id)
+                self._count(event.type, "processed")
+            else:
+                self.duplicates += 1
+                self._count(event.type, "duplicate")
+
+    async def _claim_inbox(
+        self, session: AsyncSession, events: Sequence[CloudEvent]
+    ) -> list[CloudEvent]:
+        """Inbox rows for all `events` in one statement; returns those not seen before, in
+        order, each id once."""
+        if not events:
+            return []
+        inserted = await session.execute(
+            insert(inbox)
+            .values(
+                [
+                    {
+                        "consumer_group": self.group_id,
+                        "event_id": e.id,
+                        "event_type": e.type,
+                        "tenant_id": e.tenantid,
+                    }
+                    for e in events
+                ]
+            )
+            .on_conflict_do_nothing()
+            .returning(inbox.c.event_id)
+        )
+        new_ids = {row[0] for row in inserted.all()}
+        fresh = []
+        for event in events:
+            if event.id in new_ids:
+                new_ids.discard(event.id)  # the same event twice in one batch acts once
+                fresh.append(event)
+        return fresh
+
+    async def _one_by_one(self, messages: Sequence[ConsumerRecord[bytes, bytes]]) -> None:
+        for msg in messages:
+            await self.handle(msg)
 
     async def _handle_event(
         self, msg: ConsumerRecord[bytes, bytes], event: CloudEvent, handler: Handler
@@ -199,3 +307,10 @@ class ConsumerRunner:
     def _count(self, event_type: str, outcome: str) -> str:
         EVENTS_CONSUMED.labels(self.service, self.group_id, event_type, outcome).inc()
         return outcome
+
+
+def _single(batch_handler: BatchHandler) -> Handler:
+    async def handler(session: AsyncSession, event: CloudEvent) -> None:
+        await batch_handler(session, [event])
+
+    return handler

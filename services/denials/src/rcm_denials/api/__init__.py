@@ -1,0 +1,3 @@
+from rcm_denials.api.denials import router
+
+__all__ = ["router"]

@@ -1,0 +1,1 @@
+"""Use cases of the denials service: load -> domain -> repository -> outbox. Never commits."""
