@@ -100,11 +100,11 @@ def upgrade() -> None:
     sa.Column('is_reversal', sa.Boolean(), nullable=False),
     sa.Column('reversed_payment_id', sa.String(length=36), nullable=True),
     sa.Column('reversed_by_payment_id', sa.String(length=36), nullable=True),
-    sa.Column('adjustments', postgresql.JSONB(astext_type=sa.Text()), nullable=False),
-    sa.Column('remark_codes', postgresql.JSONB(astext_type=sa.Text()), nullable=False),
-    sa.Column('dates', postgresql.JSONB(astext_type=sa.Text()), nullable=False),
-    sa.Column('amounts', postgresql.JSONB(astext_type=sa.Text()), nullable=False),
-    sa.Column('lines', postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+    sa.Column('adjustments', sa.JSON(), nullable=False),
+    sa.Column('remark_codes', sa.JSON(), nullable=False),
+    sa.Column('dates', sa.JSON(), nullable=False),
+    sa.Column('amounts', sa.JSON(), nullable=False),
+    sa.Column('lines', sa.JSON(), nullable=False),
     sa.Column('matched_by', sa.String(length=120), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('posted_at', sa.DateTime(timezone=True), nullable=True),
@@ -115,7 +115,6 @@ def upgrade() -> None:
     op.create_index('ix_claim_payments_claim', 'claim_payments', ['tenant_id', 'claim_id'], unique=False)
     op.create_index('ix_claim_payments_pcn', 'claim_payments', ['tenant_id', 'patient_control_number'], unique=False)
     op.create_index('ix_claim_payments_remittance', 'claim_payments', ['remittance_id', 'seq'], unique=False)
-    op.create_index(op.f('ix_claim_payments_tenant_id'), 'claim_payments', ['tenant_id'], unique=False)
     op.create_index('ix_claim_payments_unmatched', 'claim_payments', ['tenant_id', 'created_at'], unique=False, postgresql_where="state = 'unmatched'")
     op.create_table('provider_adjustments',
     sa.Column('id', sa.String(length=36), nullable=False),
@@ -141,7 +140,6 @@ def downgrade() -> None:
     op.drop_index(op.f('ix_provider_adjustments_remittance_id'), table_name='provider_adjustments')
     op.drop_table('provider_adjustments')
     op.drop_index('ix_claim_payments_unmatched', table_name='claim_payments', postgresql_where="state = 'unmatched'")
-    op.drop_index(op.f('ix_claim_payments_tenant_id'), table_name='claim_payments')
     op.drop_index('ix_claim_payments_remittance', table_name='claim_payments')
     op.drop_index('ix_claim_payments_pcn', table_name='claim_payments')
     op.drop_index('ix_claim_payments_claim', table_name='claim_payments')

@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     Date,
     DateTime,
@@ -121,8 +122,14 @@ class Remittance(TenantMixin, TimestampMixin, Base):
     warnings: Mapped[list[str]] = mapped_column(JSONB, default=list)
 
 
-class ClaimPaymentRow(TenantMixin, Base):
-    """One CLP loop: posted to its claim, or waiting in the unmatched queue."""
+class ClaimPaymentRow(Base):
+    """One CLP loop: posted to its claim, or waiting in the unmatched queue.
+
+    Written by COPY thousands at a time, so it carries no index it does not need (every
+    query leads with tenant_id in a composite one) and its documents are JSON, not JSONB:
+    they are only ever read whole, and JSON is stored as sent instead of being parsed
+    into binary form.
+    """
 
     __tablename__ = "claim_payments"
     __table_args__ = (
@@ -138,6 +145,7 @@ class ClaimPaymentRow(TenantMixin, Base):
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(String(64))
     remittance_id: Mapped[str] = mapped_column(String(36), ForeignKey("remittances.id"))
     seq: Mapped[int] = mapped_column(Integer)  # order in the transaction
     segment_number: Mapped[int] = mapped_column(Integer)  # of the CLP in the file
@@ -158,11 +166,11 @@ class ClaimPaymentRow(TenantMixin, Base):
     is_reversal: Mapped[bool] = mapped_column(Boolean)
     reversed_payment_id: Mapped[str | None] = mapped_column(String(36))
     reversed_by_payment_id: Mapped[str | None] = mapped_column(String(36))
-    adjustments: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
-    remark_codes: Mapped[list[str]] = mapped_column(JSONB)
-    dates: Mapped[dict[str, str]] = mapped_column(JSONB)
-    amounts: Mapped[dict[str, str]] = mapped_column(JSONB)
-    lines: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
+    adjustments: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    remark_codes: Mapped[list[str]] = mapped_column(JSON)
+    dates: Mapped[dict[str, str]] = mapped_column(JSON)
+    amounts: Mapped[dict[str, str]] = mapped_column(JSON)
+    lines: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     matched_by: Mapped[str | None] = mapped_column(String(120))  # who matched it by hand
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     posted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
