@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Select, Table, and_, case, delete, func, or_, select, text, tuple_, update
+from asyncpg import UniqueViolationError  # type: ignore[import-untyped]
+from sqlalchemy import Select, Table, and_, case, delete, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from rcm_claims.domain.claim import ClaimData
 from rcm_claims.models import (
     Acknowledgment,
     Base,
@@ -24,6 +29,9 @@ from rcm_claims.models import (
     Submission,
     SubmissionClaim,
 )
+from rcm_shared.errors import Conflict
+from rcm_shared.events.catalog import CATALOG
+from rcm_shared.events.envelope import CloudEvent
 
 T = TypeVar("T", bound=Base)
 
@@ -39,6 +47,16 @@ class _Repo:
     async def add(self, *rows: Base) -> None:
         self.session.add_all(rows)
         await self.session.flush()
+
+    async def _driver(self) -> Any:
+        """The session's asyncpg connection, for the intake statements that SQLAlchemy's
+        per-statement overhead would dominate. Pending ORM changes are flushed first, as
+        an ORM query would; statements then run inside the session's transaction when one
+        is open, and each is atomic on its own when none is."""
+        await self.session.flush()
+        connection = await self.session.connection()
+        raw = await connection.get_raw_connection()
+        return raw.driver_connection
 
 
 class ClinicRepository(_Repo):
@@ -135,39 +153,6 @@ class ClaimRepository(_Repo):
         # the Table, not the mapped class: a plain executemany without ORM bulk machinery
         if rows:
             await self.session.execute(insert(cast(Table, model.__table__)), rows)
-
-    async def insert_lines(self, lines: list[dict[str, Any]]) -> None:
-        if lines:
-            await self.session.execute(
-                insert(cast(Table, ClaimLine.__table__)),
-                [{**line, "tenant_id": self.tenant_id} for line in lines],
-            )
-
-    async def duplicate_candidates(
-        self, patient_keys: set[str], statuses: Sequence[str]
-    ) -> Sequence[Any]:
-        """Every line of the patients' claims in `statuses`: the scrubber matches payer,
-        procedure, date and charge in memory, for a whole batch in one query."""
-        stmt = (
-            select(
-                Claim.id.label("claim_id"),
-                Claim.patient_key,
-                Claim.payer_id,
-                ClaimLine.procedure_code,
-                ClaimLine.service_date,
-                ClaimLine.charge,
-            )
-            .join(
-                ClaimLine,
-                and_(ClaimLine.claim_id == Claim.id, ClaimLine.tenant_id == Claim.tenant_id),
-            )
-            .where(
-                Claim.tenant_id == self.tenant_id,
-                Claim.patient_key.in_(patient_keys),
-                Claim.status.in_(statuses),
-            )
-        )
-        return (await self.session.execute(stmt)).all()
 
     async def page(
         self,
@@ -379,16 +364,6 @@ class CoverageRepository(_Repo):
             )
         )
 
-    async def get_many(self, pairs: set[tuple[str, str]]) -> dict[tuple[str, str], Coverage]:
-        if not pairs:
-            return {}
-        stmt = select(Coverage).where(
-            Coverage.tenant_id == self.tenant_id,
-            tuple_(Coverage.patient_key, Coverage.payer_id).in_(list(pairs)),
-        )
-        rows = (await self.session.execute(stmt)).scalars().all()
-        return {(r.patient_key, r.payer_id): r for r in rows}
-
     async def upsert_if_newer(self, values: dict[str, Any]) -> None:
         stmt = insert(Coverage).values(tenant_id=self.tenant_id, **values)
         await self.session.execute(
@@ -488,3 +463,280 @@ class AcknowledgmentRepository(_Repo):
                 Acknowledgment.tenant_id == self.tenant_id, Acknowledgment.id == ack_id
             )
         )
+
+
+# ----------------------------------------------------------------------------- intake
+#
+# Taking claims in is the hot path (a clinic system posts them one by one, all day), so it
+# costs one read and one write per request or batch, straight on the asyncpg connection:
+# SQLAlchemy's compile and result machinery cost more CPU than the statements themselves.
+
+
+@dataclass(frozen=True)
+class ClinicFacts:
+    npi: str
+    postal_code: str
+    address_line1: str
+
+
+@dataclass(frozen=True)
+class PayerFacts:
+    timely_filing_days: int
+    prior_auth_procedures: frozenset[str]
+
+
+@dataclass(frozen=True)
+class CoverageFacts:
+    status: str
+    coverage_start: date | None
+    coverage_end: date | None
+
+
+# (patient key, payer id, procedure code, service date, charge) of a line at the payer
+LineKey = tuple[str, str, str, date, Decimal]
+
+
+@dataclass
+class IntakeFacts:
+    """What intake and the scrubber need to know about a set of claims, from one query."""
+
+    taken_pcns: set[str] = field(default_factory=set)
+    clinics: dict[str, ClinicFacts] = field(default_factory=dict)
+    payers: dict[str, PayerFacts] = field(default_factory=dict)
+    provider_npis: dict[str, str] = field(default_factory=dict)
+    coverage: dict[tuple[str, str], CoverageFacts] = field(default_factory=dict)
+    lines_at_payer: dict[LineKey, set[str]] = field(default_factory=dict)  # -> claim ids
+
+
+_INTAKE_FACTS = """
+SELECT
+  ARRAY(SELECT patient_control_number FROM claims
+        WHERE tenant_id = $1 AND patient_control_number = ANY($2::text[])),
+  ARRAY(SELECT row(id, npi, address->>'postal_code', address->>'line1') FROM clinics
+        WHERE tenant_id = $1 AND id = ANY($3::text[])),
+  ARRAY(SELECT row(payer_id, timely_filing_days,
+                   ARRAY(SELECT jsonb_array_elements_text(prior_auth_procedures)))
+        FROM payers WHERE tenant_id = $1 AND payer_id = ANY($4::text[])),
+  ARRAY(SELECT row(id, npi) FROM providers WHERE tenant_id = $1 AND id = ANY($5::text[])),
+  ARRAY(SELECT row(patient_key, payer_id, status, coverage_start, coverage_end)
+        FROM coverages
+        WHERE tenant_id = $1
+          AND (patient_key, payer_id) IN (SELECT * FROM unnest($6::text[], $7::text[]))),
+  ARRAY(SELECT row(c.id, c.patient_key, c.payer_id, l.procedure_code, l.service_date,
+                   l.charge)
+        FROM claims c
+        JOIN claim_lines l ON l.claim_id = c.id AND l.tenant_id = c.tenant_id
+        WHERE c.tenant_id = $1 AND c.patient_key = ANY($8::text[])
+          AND c.status = ANY($9::text[]))
+"""
+
+
+def _unnest_insert(table: str, columns: Sequence[tuple[str, str]], first: int) -> str:
+    """INSERT of many rows as one statement: one array parameter per column (from `first`
+    on) and $1, the tenant, for every row. jsonb and uuid values travel as text."""
+    wire = {"jsonb": "text", "uuid": "text"}
+    names = [name for name, _ in columns]
+    arrays = ", ".join(
+        f"${first + k}::{wire.get(kind, kind)}[]" for k, (_, kind) in enumerate(columns)
+    )
+    values = ", ".join(
+        f"u.{name}::{kind}" if kind in wire else f"u.{name}" for name, kind in columns
+    )
+    return (
+        f"INSERT INTO {table} (tenant_id, {', '.join(names)}) "
+        f"SELECT $1, {values} FROM unnest({arrays}) AS u({', '.join(names)})"
+    )
+
+
+# Columns a new claim has; the others (replaced_by_claim_id, submitted_at, ...) start NULL.
+_CLAIM_COLUMNS = (
+    ("id", "text"),
+    ("patient_control_number", "text"),
+    ("clinic_id", "text"),
+    ("payer_id", "text"),
+    ("rendering_provider_id", "text"),
+    ("patient_key", "text"),
+    ("status", "text"),
+    ("frequency_code", "text"),
+    ("original_claim_id", "text"),
+    ("payer_claim_control_number", "text"),
+    ("total_charge", "numeric"),
+    ("paid_amount", "numeric"),
+    ("patient_responsibility", "numeric"),
+    ("service_date_from", "date"),
+    ("service_date_to", "date"),
+    ("first_pass_clean", "bool"),
+    ("edits", "jsonb"),
+    ("rejection_reasons", "jsonb"),
+    ("data", "jsonb"),
+    ("version", "int4"),
+    ("created_at", "timestamptz"),
+    ("updated_at", "timestamptz"),
+)
+_LINE_COLUMNS = (
+    ("claim_id", "text"),
+    ("line_number", "int4"),
+    ("procedure_code", "text"),
+    ("modifiers", "text"),
+    ("charge", "numeric"),
+    ("service_date", "date"),
+)
+_HISTORY_COLUMNS = (
+    ("claim_id", "text"),
+    ("from_status", "text"),
+    ("to_status", "text"),
+    ("event_type", "text"),
+    ("actor", "text"),
+    ("detail", "jsonb"),
+)
+# rcm_shared.messaging.tables.outbox: the Debezium-named columns the relay reads.
+_OUTBOX_COLUMNS = (
+    ("id", "uuid"),
+    ("aggregatetype", "text"),
+    ("aggregateid", "text"),
+    ("type", "text"),
+    ("payload", "jsonb"),
+)
+
+
+def _intake_insert() -> str:
+    parts = [
+        ("claims", _CLAIM_COLUMNS),
+        ("claim_lines", _LINE_COLUMNS),
+        ("claim_history", _HISTORY_COLUMNS),
+    ]
+    first = 2
+    ctes = []
+    for number, (table, columns) in enumerate(parts):
+        ctes.append(f"s{number} AS ({_unnest_insert(table, columns, first)})")
+        first += len(columns)
+    return f"WITH {', '.join(ctes)} {_unnest_insert('outbox', _OUTBOX_COLUMNS, first)}"
+
+
+_INTAKE_INSERT = _intake_insert()
+_PCN_CONSTRAINT = "uq_claims_tenant_id_patient_control_number"
+
+
+@dataclass(frozen=True, slots=True)
+class NewClaim:
+    """A claim as intake writes it: the column values an ORM Claim would carry, without
+    the ORM's per-attribute bookkeeping (which cost more than scrubbing the claim). The
+    columns a new claim leaves empty read None."""
+
+    id: str
+    patient_control_number: str
+    clinic_id: str
+    payer_id: str
+    rendering_provider_id: str | None
+    patient_key: str
+    status: str
+    frequency_code: str
+    original_claim_id: str | None
+    total_charge: Decimal
+    paid_amount: Decimal
+    patient_responsibility: Decimal
+    service_date_from: date
+    service_date_to: date
+    first_pass_clean: bool
+    edits: list[dict[str, str]]
+    rejection_reasons: list[str]
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    claim: ClaimData  # the `data` column, validated
+    payer_claim_control_number: str | None = None
+    replaced_by_claim_id: str | None = None
+    submitted_at: datetime | None = None
+
+
+@dataclass
+class IntakeRows:
+    """New claims with their lines, history and events, written by one statement."""
+
+    claims: list[NewClaim] = field(default_factory=list)
+    lines: list[dict[str, Any]] = field(default_factory=list)
+    history: list[dict[str, Any]] = field(default_factory=list)
+    events: list[CloudEvent] = field(default_factory=list)
+
+
+def _columns(rows: Sequence[Any], columns: Sequence[tuple[str, str]], get: Any) -> list[list[Any]]:
+    out = []
+    for name, kind in columns:
+        values = [get(row, name) for row in rows]
+        out.append([json.dumps(v) for v in values] if kind == "jsonb" else values)
+    return out
+
+
+def _claim_columns(rows: IntakeRows) -> list[list[Any]]:
+    # pydantic encodes `data` several times faster than json.dumps would its dict
+    out = _columns(rows.claims, [c for c in _CLAIM_COLUMNS if c[0] != "data"], getattr)
+    out.insert(
+        [c[0] for c in _CLAIM_COLUMNS].index("data"),
+        [c.claim.model_dump_json() for c in rows.claims],
+    )
+    return out
+
+
+class IntakeRepository(_Repo):
+    async def facts(
+        self,
+        pcns: Sequence[str],
+        clinic_ids: set[str],
+        payer_ids: set[str],
+        provider_ids: set[str],
+        coverage_keys: set[tuple[str, str]],
+        duplicate_statuses: Sequence[str],
+    ) -> IntakeFacts:
+        """Taken control numbers, reference data, coverage and every line of the patients'
+        claims in `duplicate_statuses` (matched in memory by the scrubber): one round trip."""
+        pairs = list(coverage_keys)
+        pg = await self._driver()
+        row = await pg.fetchrow(
+            _INTAKE_FACTS,
+            self.tenant_id,
+            list(pcns),
+            list(clinic_ids),
+            list(payer_ids),
+            list(provider_ids),
+            [k for k, _ in pairs],
+            [p for _, p in pairs],
+            list({k for k, _ in pairs}),
+            list(duplicate_statuses),
+        )
+        taken, clinics, payers, providers, coverage, lines = row
+        facts = IntakeFacts(
+            taken_pcns=set(taken),
+            clinics={r[0]: ClinicFacts(r[1], r[2], r[3]) for r in clinics},
+            payers={r[0]: PayerFacts(r[1], frozenset(r[2])) for r in payers},
+            provider_npis={r[0]: r[1] for r in providers},
+            coverage={(r[0], r[1]): CoverageFacts(r[2], r[3], r[4]) for r in coverage},
+        )
+        for claim_id, *key in lines:
+            facts.lines_at_payer.setdefault(tuple(key), set()).add(claim_id)
+        return facts
+
+    async def insert(self, rows: IntakeRows) -> None:
+        """Claims, lines, history and outbox events in one statement: atomic on its own,
+        and part of the caller's transaction when one is open."""
+        if not rows.claims:
+            return
+        args = [
+            *_claim_columns(rows),
+            *_columns(rows.lines, _LINE_COLUMNS, dict.__getitem__),
+            *_columns(rows.history, _HISTORY_COLUMNS, dict.__getitem__),
+            [e.id for e in rows.events],
+            [CATALOG[e.type].topic for e in rows.events],
+            [e.subject for e in rows.events],
+            [e.type for e in rows.events],
+            [e.model_dump_json(exclude_none=True) for e in rows.events],
+        ]
+        pg = await self._driver()
+        try:
+            await pg.execute(_INTAKE_INSERT, self.tenant_id, *args)
+        except UniqueViolationError as exc:
+            if exc.constraint_name != _PCN_CONSTRAINT:
+                raise
+            # another request took the number between our check and this insert
+            raise Conflict(
+                "patient control number already used", [{"path": "body.patient_control_number"}]
+            ) from exc

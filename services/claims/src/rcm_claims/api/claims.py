@@ -5,13 +5,13 @@ from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Header, Query, status
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 
 from rcm_claims.api.deps import Reader, Session, Writer
 from rcm_claims.domain.claim import ClaimData
 from rcm_claims.models import Claim
-from rcm_claims.repository import ClaimRepository
+from rcm_claims.repository import ClaimRepository, NewClaim
 from rcm_claims.schemas import (
     BatchIn,
     BatchOut,
@@ -38,7 +38,7 @@ def service(session: Any, principal: Principal) -> ClaimService:
     )
 
 
-def claim_out(claim: Claim) -> ClaimOut:
+def claim_out(claim: Claim | NewClaim) -> ClaimOut:
     return ClaimOut(
         id=claim.id,
         status=claim.status,
@@ -60,11 +60,12 @@ def claim_out(claim: Claim) -> ClaimOut:
         updated_at=claim.updated_at,
         submitted_at=claim.submitted_at,
         version=claim.version,
-        claim=ClaimData.model_validate(claim.data),
+        # a new claim holds its ClaimData already: no need to validate it again
+        claim=claim.claim if isinstance(claim, NewClaim) else ClaimData.model_validate(claim.data),
     )
 
 
-async def _refreshed(session: Any, claim: Claim) -> ClaimOut:
+async def _refreshed(session: Any, claim: Claim | NewClaim) -> ClaimOut:
     await session.flush()  # onupdate timestamps are set at flush
     return claim_out(claim)
 
@@ -72,7 +73,16 @@ async def _refreshed(session: Any, claim: Claim) -> ClaimOut:
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=ClaimOut)
 async def create_claim(
     body: ClaimData, session: Session, principal: Writer, idempotency_key: IdempotencyKey = None
-) -> JSONResponse:
+) -> Response:
+    if idempotency_key is None:
+        created = await service(session, principal).create(body)
+        # ClaimOut encodes itself: a dict for JSONResponse would cost a second encoder pass
+        return Response(
+            claim_out(created).model_dump_json(),
+            status_code=status.HTTP_201_CREATED,
+            media_type="application/json",
+        )
+
     async def run() -> tuple[int, dict[str, Any]]:
         claim = await service(session, principal).create(body)
         return 201, (await _refreshed(session, claim)).model_dump(mode="json")

@@ -24,17 +24,19 @@ from rcm_claims.domain.scrubbing import (
     has_errors,
     scrub,
 )
-from rcm_claims.models import Claim, ClaimHistory, Clinic, Payer, Provider
+from rcm_claims.models import Claim, Clinic, Payer, Provider
 from rcm_claims.repository import (
     ClaimRepository,
     ClinicRepository,
-    CoverageRepository,
+    IntakeFacts,
+    IntakeRepository,
+    IntakeRows,
+    NewClaim,
     PayerRepository,
     ProviderRepository,
 )
-from rcm_claims.service.common import publish, publish_all
+from rcm_claims.service.common import events_of, publish
 from rcm_shared.errors import Conflict, InvalidInput, NotFound, RcmError, field_path
-from rcm_shared.events.catalog import EventPayload
 from rcm_shared.events.claims import (
     ClaimAdjudicated,
     ClaimCorrected,
@@ -105,7 +107,7 @@ class ClaimService:
         self.cause = cause
         self.claims = ClaimRepository(session, tenant_id)
         self.refs = ReferenceCache(session, tenant_id)
-        self.coverage = CoverageRepository(session, tenant_id)
+        self.intake = IntakeRepository(session, tenant_id)
 
     # ------------------------------------------------------------------ reads
 
@@ -117,7 +119,7 @@ class ClaimService:
 
     # ------------------------------------------------------------------ intake
 
-    async def create(self, data: ClaimData, original: Claim | None = None) -> Claim:
+    async def create(self, data: ClaimData, original: Claim | None = None) -> NewClaim:
         [result] = await self.create_many([data], original)
         if isinstance(result, RcmError):
             raise result
@@ -125,68 +127,95 @@ class ClaimService:
 
     async def create_many(
         self, datas: Sequence[ClaimData], original: Claim | None = None
-    ) -> list[Claim | RcmError]:
-        """Takes in and scrubs claims as a set: a few statements per batch, not per claim
-        (control numbers, coverage and duplicates are each one query). A claim that cannot
-        be taken gets its error in its place; the others go in."""
-        results: list[Claim | RcmError] = [NotFound("claim not found")] * len(datas)
-        pcns = [d.patient_control_number or new_pcn() for d in datas]
-        taken = await self.claims.pcn_taken(pcns)
-        seen: set[str] = set()
-        accepted: list[tuple[int, ClaimData, Claim]] = []
-        for index, (given, pcn) in enumerate(zip(datas, pcns, strict=True)):
+    ) -> list[NewClaim | RcmError]:
+        """Takes in and scrubs claims as a set: one read (control numbers, reference data,
+        coverage, duplicates) and one write (claims, lines, history, events) per batch,
+        not per claim. A claim that cannot be taken gets its error in its place; the
+        others go in."""
+        results: list[NewClaim | RcmError] = [NotFound("claim not found")] * len(datas)
+        candidates: list[tuple[int, ClaimData, str]] = []
+        for index, given in enumerate(datas):
             if self.clinics is not None and given.clinic_id not in self.clinics:
                 results[index] = NotFound("clinic not found", [{"path": "body.clinic_id"}])
                 continue
-            if pcn in taken or pcn in seen:
+            pcn = given.patient_control_number or new_pcn()
+            data = given.model_copy(update={"patient_control_number": pcn})
+            candidates.append((index, data, self.patient_key_of(data)))
+        if not candidates:
+            return results
+        facts = await self.intake.facts(
+            [d.patient_control_number or "" for _, d, _ in candidates],
+            *self._fact_keys([(d, key) for _, d, key in candidates]),
+        )
+        today = now().date()
+        rows = IntakeRows()
+        seen: set[str] = set()
+        for index, data, key in candidates:
+            pcn = data.patient_control_number or ""
+            if pcn in facts.taken_pcns or pcn in seen:
                 results[index] = Conflict(
                     "patient control number already used", [{"path": "body.patient_control_number"}]
                 )
                 continue
             seen.add(pcn)
-            data = given.model_copy(update={"patient_control_number": pcn})
-            at = now()
-            claim = Claim(
-                id=str(uuid.uuid4()),
-                tenant_id=self.tenant_id,
-                patient_control_number=pcn,
-                status=Status.DRAFT.value,
-                original_claim_id=original.id if original else None,
-                version=1,
-                edits=[],
-                rejection_reasons=[],
-                created_at=at,
-                updated_at=at,
-                paid_amount=Decimal("0.00"),
-                patient_responsibility=Decimal("0.00"),
-            )
-            self._apply_data(claim, data)
-            accepted.append((index, data, claim))
-        if not accepted:
-            return results
-        today = now().date()
-        contexts = await self.contexts([(c, d) for _, d, c in accepted], today)
-        history: list[ClaimHistory] = []
-        payloads: list[EventPayload] = []
-        lines: list[dict[str, Any]] = []
-        for (index, data, claim), ctx in zip(accepted, contexts, strict=True):
-            edits = scrub(data, ctx)
-            target = Status.SCRUB_FAILED if has_errors(edits) else Status.READY
-            claim.edits = [e.as_dict() for e in edits]
-            claim.first_pass_clean = target is Status.READY
-            created = self._created_event(claim, data)
-            claim.status = target.value
-            history += [
-                self.history_row(claim.id, None, Status.DRAFT, ClaimCreated.event_type, {}),
-                self.history_row(
-                    claim.id,
-                    Status.DRAFT.value,
-                    target,
-                    ClaimScrubbed.event_type,
-                    {"edits": len(edits)},
-                ),
-            ]
-            payloads += [
+            results[index] = self._take(data, key, original, facts, today, rows)
+        await self.intake.insert(rows)
+        return results
+
+    def _take(
+        self,
+        data: ClaimData,
+        key: str,
+        original: Claim | None,
+        facts: IntakeFacts,
+        today: date,
+        rows: IntakeRows,
+    ) -> NewClaim:
+        """A new claim, scrubbed, with the rows and events that record it."""
+        claim_id = str(uuid.uuid4())
+        edits = scrub(data, self._context(claim_id, key, data, facts, today))
+        target = Status.SCRUB_FAILED if has_errors(edits) else Status.READY
+        at = now()
+        claim = NewClaim(
+            id=claim_id,
+            patient_control_number=data.patient_control_number or "",
+            clinic_id=data.clinic_id,
+            payer_id=data.payer_id,
+            rendering_provider_id=data.rendering_provider_id,
+            patient_key=key,
+            status=target.value,
+            frequency_code=data.frequency_code,
+            original_claim_id=original.id if original else None,
+            total_charge=data.total_charge,
+            paid_amount=Decimal("0.00"),
+            patient_responsibility=Decimal("0.00"),
+            service_date_from=data.first_date,
+            service_date_to=data.last_date,
+            first_pass_clean=target is Status.READY,
+            edits=[e.as_dict() for e in edits],
+            rejection_reasons=[],
+            version=1,
+            created_at=at,
+            updated_at=at,
+            claim=data,
+        )
+        rows.claims.append(claim)
+        rows.lines += self._line_rows(claim.id, data)
+        rows.history += [
+            self.history_row(claim.id, None, Status.DRAFT, ClaimCreated.event_type, {}),
+            self.history_row(
+                claim.id,
+                Status.DRAFT.value,
+                target,
+                ClaimScrubbed.event_type,
+                {"edits": len(edits)},
+            ),
+        ]
+        # ClaimCreated tells what was taken in (a draft); ClaimScrubbed, what became of it
+        created = self._created_event(claim, data)
+        rows.events += events_of(
+            self.tenant_id,
+            [
                 created,
                 ClaimScrubbed(
                     **self.ids(claim),
@@ -194,16 +223,10 @@ class ClaimService:
                     first_pass=True,
                     edits=[EditPayload(**e.as_dict()) for e in edits],
                 ),
-            ]
-            lines += self._line_rows(claim, data)
-            results[index] = claim
-        # Core executemany, not the ORM unit of work: several times faster for a batch.
-        # The Claim objects returned are plain (transient) and fully populated.
-        await self.claims.insert_rows(Claim, [columns_of(c) for _, _, c in accepted])
-        await self.claims.insert_rows(ClaimHistory, [columns_of(h) for h in history])
-        await self.claims.insert_lines(lines)
-        await publish_all(self.session, self.tenant_id, payloads, self.cause)
-        return results
+            ],
+            self.cause,
+        )
+        return claim
 
     async def replace(self, claim_id: str, data: ClaimData) -> Claim:
         claim = await self.get(claim_id, for_update=True)
@@ -243,14 +266,16 @@ class ClaimService:
             ) from exc
         return await self.replace(claim_id, data)
 
+    def patient_key_of(self, data: ClaimData) -> str:
+        return patient_key(
+            self.tenant_id, data.payer_id, data.subscriber.member_id, data.patient_person.birth_date
+        )
+
     def _apply_data(self, claim: Claim, data: ClaimData) -> None:
-        person = data.patient_person
         claim.clinic_id = data.clinic_id
         claim.payer_id = data.payer_id
         claim.rendering_provider_id = data.rendering_provider_id
-        claim.patient_key = patient_key(
-            self.tenant_id, data.payer_id, data.subscriber.member_id, person.birth_date
-        )
+        claim.patient_key = self.patient_key_of(data)
         claim.frequency_code = data.frequency_code
         claim.total_charge = data.total_charge
         claim.service_date_from = data.first_date
@@ -264,22 +289,24 @@ class ClaimService:
         target: Status,
         event_type: str,
         detail: dict[str, Any],
-    ) -> ClaimHistory:
-        return ClaimHistory(
-            tenant_id=self.tenant_id,
-            claim_id=claim_id,
-            from_status=previous,
-            to_status=target.value,
-            event_type=event_type,
-            actor=self.actor,
-            detail=detail,
-        )
+    ) -> dict[str, Any]:
+        """A claim_history row as column values, for a set insert (no ORM object: a batch
+        makes thousands)."""
+        return {
+            "tenant_id": self.tenant_id,
+            "claim_id": claim_id,
+            "from_status": previous,
+            "to_status": target.value,
+            "event_type": event_type,
+            "actor": self.actor,
+            "detail": detail,
+        }
 
     @staticmethod
-    def _line_rows(claim: Claim, data: ClaimData) -> list[dict[str, Any]]:
+    def _line_rows(claim_id: str, data: ClaimData) -> list[dict[str, Any]]:
         return [
             {
-                "claim_id": claim.id,
+                "claim_id": claim_id,
                 "line_number": i + 1,
                 "procedure_code": line.procedure_code,
                 "modifiers": ":".join(line.modifiers),
@@ -290,74 +317,66 @@ class ClaimService:
         ]
 
     async def _store_lines(self, claim: Claim, data: ClaimData) -> None:
-        await self.claims.replace_lines(claim.id, self._line_rows(claim, data))
+        await self.claims.replace_lines(claim.id, self._line_rows(claim.id, data))
 
     # ------------------------------------------------------------------ scrubbing
 
-    async def contexts(
-        self, items: Sequence[tuple[Claim, ClaimData]], today: date
-    ) -> list[ScrubContext]:
-        """What the scrubber needs for each claim, loaded for all of them at once."""
-        coverage = await self.coverage.get_many({(c.patient_key, d.payer_id) for c, d in items})
-        candidates = await self.claims.duplicate_candidates(
-            {c.patient_key for c, _ in items}, [s.value for s in lifecycle.AT_PAYER]
+    @staticmethod
+    def _fact_keys(
+        items: Sequence[tuple[ClaimData, str]],
+    ) -> tuple[set[str], set[str], set[str], set[tuple[str, str]], list[str]]:
+        """What to look up for these (claim, patient key) pairs: clinics, payers,
+        providers, coverage keys, and the statuses a duplicate must be in."""
+        providers = {
+            p for d, _ in items for p in (d.rendering_provider_id, d.referring_provider_id) if p
+        }
+        return (
+            {d.clinic_id for d, _ in items},
+            {d.payer_id for d, _ in items},
+            providers,
+            {(key, d.payer_id) for d, key in items},
+            [s.value for s in lifecycle.AT_PAYER],
         )
-        same: dict[tuple[str, str, str, date, Decimal], set[str]] = {}
-        for row in candidates:
-            key = (row.patient_key, row.payer_id, row.procedure_code, row.service_date, row.charge)
-            same.setdefault(key, set()).add(row.claim_id)
-        out = []
-        for claim, data in items:
-            clinic = await self.refs.clinic(data.clinic_id)
-            payer = await self.refs.payer(data.payer_id)
-            rendering = await self.refs.provider(data.rendering_provider_id)
-            referring = await self.refs.provider(data.referring_provider_id)
-            cov = coverage.get((claim.patient_key, data.payer_id))
-            duplicates: set[str] = set()
-            if data.frequency_code not in (FREQUENCY_REPLACEMENT, FREQUENCY_VOID):
-                for ln in data.lines:
-                    duplicates |= same.get(
-                        (
-                            claim.patient_key,
-                            data.payer_id,
-                            ln.procedure_code,
-                            ln.service_date_from,
-                            ln.charge,
-                        ),
-                        set(),
-                    )
-            duplicates.discard(claim.id)
-            out.append(
-                ScrubContext(
-                    today=today,
-                    billing=BillingProvider(
-                        npi=clinic.npi,
-                        postal_code=clinic.address["postal_code"],
-                        address_line1=clinic.address["line1"],
-                    )
-                    if clinic
-                    else None,
-                    payer=PayerRules(
-                        payer.payer_id,
-                        payer.timely_filing_days,
-                        frozenset(payer.prior_auth_procedures),
-                    )
-                    if payer
-                    else None,
-                    rendering_npi=rendering.npi if rendering else None,
-                    referring_npi=referring.npi if referring else None,
-                    rendering_known=data.rendering_provider_id is None or rendering is not None,
-                    referring_known=data.referring_provider_id is None or referring is not None,
-                    coverage=CoverageFact(cov.status, cov.coverage_start, cov.coverage_end)
-                    if cov
-                    else None,
-                    duplicate_of=sorted(duplicates),
+
+    @staticmethod
+    def _context(
+        claim_id: str, key: str, data: ClaimData, facts: IntakeFacts, today: date
+    ) -> ScrubContext:
+        """The scrubber's view of one claim, from the facts loaded for its batch."""
+        clinic = facts.clinics.get(data.clinic_id)
+        payer = facts.payers.get(data.payer_id)
+        rendering = facts.provider_npis.get(data.rendering_provider_id or "")
+        referring = facts.provider_npis.get(data.referring_provider_id or "")
+        cov = facts.coverage.get((key, data.payer_id))
+        duplicates: set[str] = set()
+        if data.frequency_code not in (FREQUENCY_REPLACEMENT, FREQUENCY_VOID):
+            for ln in data.lines:
+                duplicates |= facts.lines_at_payer.get(
+                    (key, data.payer_id, ln.procedure_code, ln.service_date_from, ln.charge),
+                    set(),
                 )
-            )
-        return out
+        duplicates.discard(claim_id)
+        return ScrubContext(
+            today=today,
+            billing=BillingProvider(clinic.npi, clinic.postal_code, clinic.address_line1)
+            if clinic
+            else None,
+            payer=PayerRules(data.payer_id, payer.timely_filing_days, payer.prior_auth_procedures)
+            if payer
+            else None,
+            rendering_npi=rendering,
+            referring_npi=referring,
+            rendering_known=data.rendering_provider_id is None or rendering is not None,
+            referring_known=data.referring_provider_id is None or referring is not None,
+            coverage=CoverageFact(cov.status, cov.coverage_start, cov.coverage_end)
+            if cov
+            else None,
+            duplicate_of=sorted(duplicates),
+        )
 
     async def scrub(self, claim: Claim, data: ClaimData, first: bool) -> list[Edit]:
-        [ctx] = await self.contexts([(claim, data)], now().date())
+        facts = await self.intake.facts([], *self._fact_keys([(data, claim.patient_key)]))
+        ctx = self._context(claim.id, claim.patient_key, data, facts, now().date())
         edits = scrub(data, ctx)
         target = Status.SCRUB_FAILED if has_errors(edits) else Status.READY
         previous = claim.status
@@ -385,7 +404,7 @@ class ClaimService:
 
     async def correct(
         self, claim_id: str, changes: Corrections, denial_id: str | None = None
-    ) -> Claim:
+    ) -> NewClaim:
         original = await self.get(claim_id, for_update=True)
         if Status(original.status) not in lifecycle.ADJUDICATED:
             raise Conflict(
@@ -427,7 +446,7 @@ class ClaimService:
     async def void(self, claim_id: str, reason: str) -> Claim:
         claim = await self.get(claim_id, for_update=True)
         current = Status(claim.status)
-        void_claim: Claim | None = None
+        void_claim: NewClaim | None = None
         if current in lifecycle.AT_PAYER:
             if not claim.payer_claim_control_number:
                 raise Conflict(
@@ -543,7 +562,7 @@ class ClaimService:
     async def note(self, claim: Claim, what: str, detail: dict[str, Any]) -> None:
         await self.claims.record(claim.id, claim.status, claim.status, what, self.actor, detail)
 
-    def ids(self, claim: Claim) -> dict[str, Any]:
+    def ids(self, claim: Claim | NewClaim) -> dict[str, Any]:
         return {
             "claim_id": claim.id,
             "patient_control_number": claim.patient_control_number,
@@ -553,9 +572,9 @@ class ClaimService:
             "occurred_at": now(),
         }
 
-    def _created_event(self, claim: Claim, data: ClaimData) -> ClaimCreated:
+    def _created_event(self, claim: NewClaim, data: ClaimData) -> ClaimCreated:
         return ClaimCreated(
-            **self.ids(claim),
+            **{**self.ids(claim), "status": Status.DRAFT.value},
             patient_key=claim.patient_key,
             rendering_provider_id=data.rendering_provider_id,
             frequency_code=data.frequency_code,
@@ -576,16 +595,6 @@ class ClaimService:
                 for i, ln in enumerate(data.lines)
             ],
         )
-
-
-def columns_of(row: Any) -> dict[str, Any]:
-    """A transient ORM object's column values; unset ones the server fills in (identities,
-    server defaults) are left out."""
-    return {
-        c.key: getattr(row, c.key)
-        for c in row.__table__.columns
-        if getattr(row, c.key) is not None or (c.server_default is None and not c.primary_key)
-    }
 
 
 def merge_patch(target: Any, patch: Any) -> Any:

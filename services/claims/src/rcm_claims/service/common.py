@@ -11,6 +11,23 @@ from rcm_shared.messaging import outbox
 SOURCE = "/rcm/claims"
 
 
+def events_of(
+    tenant_id: str, payloads: Sequence[EventPayload], cause: CloudEvent | None = None
+) -> list[CloudEvent]:
+    """The envelopes of `payloads`, for a repository that writes them to the outbox itself
+    (claim intake stages its events in the same statement as the claims)."""
+    return [
+        new_event(
+            p,
+            tenant_id=tenant_id,
+            source=SOURCE,
+            correlation_id=cause.correlationid if cause else None,
+            causation_id=cause.id if cause else None,
+        )
+        for p in payloads
+    ]
+
+
 async def publish_all(
     session: AsyncSession,
     tenant_id: str,
@@ -18,19 +35,7 @@ async def publish_all(
     cause: CloudEvent | None = None,
 ) -> None:
     """Many events, one insert and one NOTIFY."""
-    await outbox.add_all(
-        session,
-        [
-            new_event(
-                p,
-                tenant_id=tenant_id,
-                source=SOURCE,
-                correlation_id=cause.correlationid if cause else None,
-                causation_id=cause.id if cause else None,
-            )
-            for p in payloads
-        ],
-    )
+    await outbox.add_all(session, events_of(tenant_id, payloads, cause))
 
 
 async def publish(

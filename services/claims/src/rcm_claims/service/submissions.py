@@ -11,6 +11,7 @@ import logging
 import uuid
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -36,7 +37,7 @@ from rcm_claims.repository import (
     SubmissionRepository,
 )
 from rcm_claims.schemas import SubmissionIn
-from rcm_claims.service.claims import ClaimService, columns_of, now
+from rcm_claims.service.claims import ClaimService, now
 from rcm_claims.service.common import publish_all
 from rcm_shared.auth import Principal
 from rcm_shared.errors import Conflict, NotFound
@@ -165,7 +166,7 @@ async def submit(
             for c in chosen
         ],
     )
-    history: list[ClaimHistory] = []
+    history: list[dict[str, Any]] = []
     payloads: list[EventPayload] = []
     for claim in chosen:
         previous = claim.status
@@ -195,7 +196,7 @@ async def submit(
             )
         )
     # one insert each for the history and the events, not one per claim
-    await claims_repo.insert_rows(ClaimHistory, [columns_of(h) for h in history])
+    await claims_repo.insert_rows(ClaimHistory, history)
     await publish_all(session, principal.tenant_id, payloads)
     return submission, skipped
 
