@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import os
-import re
 from pathlib import Path
 from typing import Protocol
 
 import httpx
 
 from rcm_claims.config import ClaimsSettings
+from rcm_shared.mailbox import safe_name
 
 
 class DeliveryError(Exception):
@@ -31,10 +31,6 @@ class Connector(Protocol):
     async def deliver(
         self, tenant_id: str, submission_id: str, file_name: str, x12: str
     ) -> None: ...
-
-
-def safe_name(value: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]", "_", value)[:100] or "_"
 
 
 class FileDropConnector:

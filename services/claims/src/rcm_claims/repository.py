@@ -9,7 +9,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, TypeVar, cast
 
-from asyncpg import UniqueViolationError  # type: ignore[import-untyped]
+from asyncpg import UniqueViolationError
 from sqlalchemy import Select, Table, and_, case, delete, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
-import base64
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Header, Query, status
@@ -26,7 +25,8 @@ from rcm_claims.schemas import (
 from rcm_claims.service.claims import ClaimService
 from rcm_claims.service.idempotency import once
 from rcm_shared.auth import Principal
-from rcm_shared.errors import InvalidInput, RcmError, field_path
+from rcm_shared.errors import RcmError, field_path
+from rcm_shared.pagination import decode_cursor, encode_cursor
 
 router = APIRouter(prefix="/v1/claims", tags=["claims"])
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
@@ -175,7 +175,7 @@ async def list_claims(
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> ClaimPage:
-    after = _decode_cursor(cursor) if cursor else None
+    after = decode_cursor(cursor) if cursor else None
     filters = {
         "status": status_,
         "clinic_id": clinic_id,
@@ -193,23 +193,8 @@ async def list_claims(
     )
     more = len(rows) > limit
     rows = rows[:limit]
-    next_cursor = _encode_cursor(rows[-1]) if more and rows else None
+    next_cursor = encode_cursor(rows[-1].created_at, rows[-1].id) if more and rows else None
     return ClaimPage(items=[claim_out(c) for c in rows], next_cursor=next_cursor)
-
-
-def _encode_cursor(claim: Claim) -> str:
-    raw = f"{claim.created_at.isoformat()}|{claim.id}"
-    return base64.urlsafe_b64encode(raw.encode()).decode()
-
-
-def _decode_cursor(cursor: str) -> tuple[datetime, str]:
-    try:
-        created, claim_id = base64.urlsafe_b64decode(cursor.encode()).decode().split("|", 1)
-        return datetime.fromisoformat(created), claim_id
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise InvalidInput(
-            "bad cursor", [{"path": "query.cursor", "message": "not a cursor from this API"}]
-        ) from exc
 
 
 @router.get("/{claim_id}/history", response_model=list[HistoryEntry])

@@ -10,7 +10,6 @@ import asyncio
 import contextlib
 import hashlib
 import logging
-import shutil
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +19,6 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from rcm_claims.clearinghouse import safe_name
 from rcm_claims.config import ClaimsSettings
 from rcm_claims.domain import lifecycle
 from rcm_claims.domain.acknowledgments import (
@@ -37,6 +35,7 @@ from rcm_claims.service.claims import ClaimService, now
 from rcm_claims.service.common import publish
 from rcm_shared.errors import InvalidInput
 from rcm_shared.events.claims import ClaimAccepted, ClaimRejected
+from rcm_shared.mailbox import file_away, pending_files
 from rcm_shared.runtime import Runtime
 from rcm_shared.x12.errors import X12SyntaxError
 
@@ -218,29 +217,12 @@ async def get_acknowledgment(
     ).scalar_one_or_none()
 
 
-def _pending_files(inbound: Path) -> list[tuple[str, Path]]:
-    if not inbound.exists():
-        return []
-    return [
-        (tenant_dir.name, path)
-        for tenant_dir in sorted(p for p in inbound.iterdir() if p.is_dir())
-        for path in sorted(tenant_dir.iterdir())
-        if path.is_file() and not path.name.startswith(".")
-    ]
-
-
-def _file_away(path: Path, outcome: str) -> None:
-    target = path.parent / outcome
-    target.mkdir(exist_ok=True)
-    shutil.move(str(path), target / safe_name(path.name))
-
-
 async def scan_inbound(runtime: Runtime, inbound: Path) -> int:
     """One pass over <inbound>/<tenant>/*: each file ingested, then moved to processed/ or
     failed/ beside it. A crash between the two re-reads the file next time: the sha256
     check makes that harmless. File system calls run in a thread."""
     assert runtime.sessions is not None
-    files = await asyncio.to_thread(_pending_files, inbound)
+    files = await asyncio.to_thread(pending_files, inbound)
     for tenant, path in files:
         raw = await asyncio.to_thread(path.read_text, encoding="latin-1")
         outcome = "processed"
@@ -248,7 +230,7 @@ async def scan_inbound(runtime: Runtime, inbound: Path) -> int:
             await ingest(runtime.sessions, tenant, raw, "folder", path.name)
         except InvalidInput:
             outcome = "failed"
-        await asyncio.to_thread(_file_away, path, outcome)
+        await asyncio.to_thread(file_away, path, outcome)
     return len(files)
 
 
