@@ -3,10 +3,11 @@
 UV := deploy/uv
 RUN := $(UV) run --frozen
 
-.PHONY: help sync up down clean status logs test lint format contracts bench
+.PHONY: help sync up down clean status logs test lint format contracts bench demo
 
 help:
 	@echo "make up        install, start PostgreSQL + Kafka + the four services, print a token"
+	@echo "make demo      make up, then run a billing company's day through it (stack stays up)"
 	@echo "make test      install, start PostgreSQL + Kafka, run every test"
 	@echo "make down      stop what make up started;  make clean  also delete its data"
 	@echo "make status    what runs;  make logs [NAME=kafka]"
@@ -18,6 +19,10 @@ sync:
 
 up: sync
 	@$(RUN) python deploy/stack.py up
+
+# A new tenant per run, so it can be run again on the same stack; the stack stays up.
+demo: up
+	@$(RUN) python -m deploy.demo
 
 down:
 	@$(RUN) python deploy/stack.py down
@@ -37,7 +42,7 @@ test:
 lint: sync
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
-	$(RUN) mypy shared/src services/eligibility/src services/claims/src services/remittance/src services/denials/src deploy/sandbox
+	$(RUN) mypy shared/src services/eligibility/src services/claims/src services/remittance/src services/denials/src deploy/sandbox deploy/demo deploy/subscriber
 
 format: sync
 	$(RUN) ruff check --fix .
@@ -54,6 +59,8 @@ bench: sync
 	$(RUN) python -m bench.eligibility_271
 	$(RUN) python -m bench.eligibility_batch
 	$(RUN) python -m bench.remittance_835
+	$(RUN) python -m bench.remittance_ingest
+	$(RUN) python -m bench.denials_consume
 
 contracts: sync
 	$(RUN) python -m rcm_shared.events.contracts
