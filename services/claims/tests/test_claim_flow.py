@@ -21,6 +21,7 @@ from rcm_claims.app import create_app
 from rcm_claims.clearinghouse import FileDropConnector, HttpConnector
 from rcm_claims.config import ClaimsSettings
 from rcm_claims.models import Submission
+from rcm_claims.service.claims import ClaimService
 from rcm_claims.service.submissions import deliver_due
 from rcm_shared.events.catalog import EventPayload, new_event
 from rcm_shared.events.denials import Corrections, ResubmissionRequested
@@ -458,3 +459,69 @@ async def test_worker_delivers_and_reads_the_mailbox_by_itself(
 
         await wait_for(accepted, timeout=30, what="the 277CA from the inbound folder")
         assert (inbound / tenant / "processed" / "ack1.277").exists()
+
+
+def adjudication(
+    claim: dict[str, Any], status: str, paid: str, *, reversal: bool = False
+) -> ClaimPaymentAdjudicated:
+    return ClaimPaymentAdjudicated(
+        claim_key=claim["id"],
+        claim_id=claim["id"],
+        patient_control_number=claim["patient_control_number"],
+        remittance_id=str(uuid.uuid4()),
+        payment_id=str(uuid.uuid4()),
+        payer_id="87726",
+        payer_claim_control_number="ICN900",
+        claim_status_code=status,
+        total_charge=Decimal("195.50") * (-1 if reversal else 1),
+        paid_amount=Decimal(paid),
+        patient_responsibility=Decimal("0.00"),
+        adjustments=[
+            Adjustment(group_code="CO", reason_code="45", amount=Decimal("195.50") - Decimal(paid))
+        ]
+        if not reversal
+        else [Adjustment(group_code="CO", reason_code="45", amount=Decimal("-45.50"))],
+        remittance_date=date.today(),
+        is_reversal=reversal,
+    )
+
+
+async def record(app: FastAPI, tenant: str, payment: ClaimPaymentAdjudicated) -> None:
+    """What the rcm.remittance.claim_adjudicated.v1 handler does, without Kafka."""
+    async with app.state.runtime.sessions() as session, session.begin():
+        await ClaimService(session, tenant, actor="remittance").record_adjudication(payment)
+
+
+async def test_a_277ca_after_the_835_leaves_the_claim_paid(
+    app: FastAPI, api: httpx.AsyncClient, tenant: str
+) -> None:
+    refs = await setup_tenant(api, tenant)
+    [claim] = await ready_claims(api, tenant, refs, 1)
+    await submit(api, tenant, [claim["id"]])
+    await record(app, tenant, adjudication(claim, "1", "150.00"))
+    assert (await status_of(api, tenant, claim["id"]))["status"] == "paid"
+    late = ack_277ca(
+        [ClaimAnswer(claim["patient_control_number"], "195.5", True, "ICN900")], control=9131
+    )
+    posted = await api.post("/v1/acknowledgments", content=late, headers=bearer(tenant))
+    assert posted.status_code == 201
+    assert (await status_of(api, tenant, claim["id"]))["status"] == "paid"
+
+
+async def test_reversal_of_a_corrected_claim_takes_the_money_back(
+    app: FastAPI, api: httpx.AsyncClient, tenant: str
+) -> None:
+    refs = await setup_tenant(api, tenant)
+    [claim] = await ready_claims(api, tenant, refs, 1)
+    await submit(api, tenant, [claim["id"]])
+    await record(app, tenant, adjudication(claim, "1", "150.00"))
+    corrected = await api.post(
+        f"/v1/claims/{claim['id']}/corrections",
+        json={"prior_authorization_number": "AUTH9"},
+        headers=bearer(tenant),
+    )
+    assert corrected.status_code == 201, corrected.text
+    await record(app, tenant, adjudication(claim, "22", "-150.00", reversal=True))
+    original = await status_of(api, tenant, claim["id"])
+    assert original["status"] == "corrected"
+    assert Decimal(original["paid_amount"]) == Decimal("0.00")

@@ -160,7 +160,9 @@ async def _accept(svc: ClaimService, claim: Claim, status: ClaimStatus) -> int:
         claim.payer_claim_control_number = status.payer_claim_control_number
     if claim.first_acceptance is None:
         claim.first_acceptance = True
-    if not lifecycle.can_move(Status(claim.status), Status.ACCEPTED):
+    # Only a submitted claim is moved: a 277CA can arrive after the 835 (paid to accepted
+    # is a reversal's move, not an acknowledgment's).
+    if Status(claim.status) != Status.SUBMITTED:
         await svc.note(claim, "277CA accepted", {"statuses": status.statuses})
         return 0
     previous = claim.status

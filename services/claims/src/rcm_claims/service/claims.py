@@ -502,6 +502,17 @@ class ClaimService:
             + [(a.group_code, a.reason_code) for ln in payment.lines for a in ln.adjustments],
         )
         previous = claim.status
+        if payment.is_reversal and Status(previous) in lifecycle.FINAL:
+            # The payer took back the payment of a claim since corrected or voided: the
+            # money moves, the status stays (the replacement carries the claim on).
+            claim.paid_amount += payment.paid_amount
+            claim.patient_responsibility += payment.patient_responsibility
+            await self.note(
+                claim,
+                "reversal applied to a closed claim",
+                {"payment_id": payment.payment_id, "paid": str(payment.paid_amount)},
+            )
+            return True
         if not lifecycle.can_move(Status(previous), target):
             await self.note(
                 claim,
