@@ -4,7 +4,9 @@ page never skips or repeats rows when new ones arrive between requests."""
 from __future__ import annotations
 
 import base64
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Protocol, TypeVar
 
 from rcm_shared.errors import InvalidInput
 
@@ -21,3 +23,19 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
         raise InvalidInput(
             "bad cursor", [{"path": "query.cursor", "message": "not a cursor from this API"}]
         ) from exc
+
+
+class _Keyed(Protocol):
+    created_at: datetime
+    id: str
+
+
+K = TypeVar("K", bound=_Keyed)
+
+
+def page_of(rows: Sequence[K], limit: int) -> tuple[Sequence[K], str | None]:
+    """A repository returns up to `limit + 1` rows, newest first: the page, and the cursor
+    of the next one when that extra row exists."""
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, encode_cursor(rows[-1].created_at, rows[-1].id) if more and rows else None

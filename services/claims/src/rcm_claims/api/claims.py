@@ -26,7 +26,7 @@ from rcm_claims.service.claims import ClaimService
 from rcm_claims.service.idempotency import once
 from rcm_shared.auth import Principal
 from rcm_shared.errors import RcmError, field_path
-from rcm_shared.pagination import decode_cursor, encode_cursor
+from rcm_shared.pagination import decode_cursor, page_of
 
 router = APIRouter(prefix="/v1/claims", tags=["claims"])
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
@@ -191,10 +191,8 @@ async def list_claims(
             filters, after, limit + 1, principal.clinic_ids
         )
     )
-    more = len(rows) > limit
-    rows = rows[:limit]
-    next_cursor = encode_cursor(rows[-1].created_at, rows[-1].id) if more and rows else None
-    return ClaimPage(items=[claim_out(c) for c in rows], next_cursor=next_cursor)
+    items, next_cursor = page_of(rows, limit)
+    return ClaimPage(items=[claim_out(c) for c in items], next_cursor=next_cursor)
 
 
 @router.get("/{claim_id}/history", response_model=list[HistoryEntry])

@@ -7,7 +7,6 @@ same file twice is applied once (sha256 per tenant)."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import logging
 import uuid
@@ -37,6 +36,7 @@ from rcm_shared.errors import InvalidInput
 from rcm_shared.events.claims import ClaimAccepted, ClaimRejected
 from rcm_shared.mailbox import file_away, pending_files
 from rcm_shared.runtime import Runtime
+from rcm_shared.workers import repeat
 from rcm_shared.x12.errors import X12SyntaxError
 
 log = logging.getLogger("rcm.claims.acks")
@@ -240,10 +240,10 @@ async def inbound_worker(runtime: Runtime, stop: asyncio.Event) -> None:
     settings = runtime.settings
     assert isinstance(settings, ClaimsSettings)
     inbound = Path(settings.inbound_dir)
-    while not stop.is_set():
-        try:
-            await scan_inbound(runtime, inbound)
-        except Exception as exc:
-            log.warning("inbound scan failed", extra={"exc_type": type(exc).__name__})
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), settings.inbound_poll_seconds)
+
+    async def step() -> int:
+        # a pass that found files waits anyway: a file still being written will be there
+        await scan_inbound(runtime, inbound)
+        return 0
+
+    await repeat(step, stop, settings.inbound_poll_seconds, "inbound scan")

@@ -6,7 +6,6 @@ good (visible on the submission)."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import uuid
 from datetime import timedelta
@@ -45,6 +44,7 @@ from rcm_shared.events.catalog import EventPayload
 from rcm_shared.events.claims import ClaimSubmitted
 from rcm_shared.events.reference import Address
 from rcm_shared.runtime import Runtime
+from rcm_shared.workers import repeat
 from rcm_shared.x12.separators import Separators
 
 log = logging.getLogger("rcm.claims.submissions")
@@ -269,13 +269,9 @@ async def delivery_worker(runtime: Runtime, stop: asyncio.Event) -> None:
     settings = runtime.settings
     assert isinstance(settings, ClaimsSettings)
     connector = connector_for(settings)
-    while not stop.is_set():
-        try:
-            sent = await deliver_due(runtime, connector, settings)
-        except Exception as exc:
-            log.warning("delivery loop failed", extra={"exc_type": type(exc).__name__})
-            sent = 0
-        if sent:
-            continue
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), settings.delivery_poll_seconds)
+    await repeat(
+        lambda: deliver_due(runtime, connector, settings),
+        stop,
+        settings.delivery_poll_seconds,
+        "delivery loop",
+    )

@@ -8,7 +8,6 @@ database connection."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import uuid
 from collections import defaultdict
@@ -33,6 +32,7 @@ from rcm_shared.events.eligibility import CostShare, EligibilityChecked
 from rcm_shared.identity import patient_key
 from rcm_shared.messaging import outbox
 from rcm_shared.runtime import Runtime
+from rcm_shared.workers import repeat
 from rcm_shared.x12.errors import X12SyntaxError
 
 log = logging.getLogger("rcm.eligibility.checks")
@@ -316,15 +316,11 @@ async def batch_worker(runtime: Runtime, stop: asyncio.Event) -> None:
         lambda: asyncio.Semaphore(settings.batch_concurrency_per_payer)
     )
     try:
-        while not stop.is_set():
-            try:
-                done = await run_batch_once(runtime, payer, limits)
-            except Exception as exc:
-                log.warning("batch loop failed", extra={"exc_type": type(exc).__name__})
-                done = 0
-            if done:
-                continue
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), settings.batch_poll_seconds)
+        await repeat(
+            lambda: run_batch_once(runtime, payer, limits),
+            stop,
+            settings.batch_poll_seconds,
+            "batch loop",
+        )
     finally:
         await payer.close()

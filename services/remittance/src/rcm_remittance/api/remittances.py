@@ -29,7 +29,7 @@ from rcm_remittance.service import remittances as svc
 from rcm_remittance.service.ingestion import ingest
 from rcm_shared.auth import Principal, requires
 from rcm_shared.errors import InvalidInput, NotFound
-from rcm_shared.pagination import decode_cursor, encode_cursor
+from rcm_shared.pagination import decode_cursor, page_of
 from rcm_shared.runtime import db_session
 
 router = APIRouter(prefix="/v1")
@@ -128,11 +128,9 @@ async def list_remittances(
     rows = await RemittanceRepository(session, principal.tenant_id).remittances_page(
         filters, after, limit
     )
-    more = len(rows) > limit
-    rows = rows[:limit]
+    items, next_cursor = page_of(rows, limit)
     return RemittancePage(
-        items=[RemittanceOut.model_validate(r) for r in rows],
-        next_cursor=encode_cursor(rows[-1].created_at, rows[-1].id) if more and rows else None,
+        items=[RemittanceOut.model_validate(r) for r in items], next_cursor=next_cursor
     )
 
 
@@ -195,12 +193,8 @@ async def unmatched_payments(
     rows = await RemittanceRepository(session, principal.tenant_id).unmatched_page(
         patient_control_number, after, limit
     )
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return PaymentPage(
-        items=[PaymentOut.model_validate(p) for p in rows],
-        next_cursor=encode_cursor(rows[-1].created_at, rows[-1].id) if more and rows else None,
-    )
+    items, next_cursor = page_of(rows, limit)
+    return PaymentPage(items=[PaymentOut.model_validate(p) for p in items], next_cursor=next_cursor)
 
 
 @router.post("/unmatched-payments/{payment_id}/match", response_model=PaymentOut, tags=["postings"])
@@ -226,12 +220,8 @@ async def list_files(
 ) -> FilePage:
     after = decode_cursor(cursor) if cursor else None
     rows = await RemittanceRepository(session, principal.tenant_id).files_page(state, after, limit)
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return FilePage(
-        items=[FileOut.model_validate(f) for f in rows],
-        next_cursor=encode_cursor(rows[-1].created_at, rows[-1].id) if more and rows else None,
-    )
+    items, next_cursor = page_of(rows, limit)
+    return FilePage(items=[FileOut.model_validate(f) for f in items], next_cursor=next_cursor)
 
 
 @router.get("/remittance-files/{file_id}", response_model=FileOut, tags=["files"])

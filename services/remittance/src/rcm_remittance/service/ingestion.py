@@ -21,6 +21,7 @@ from rcm_remittance.service.posting import PostingOutcome, post_file
 from rcm_shared.errors import Conflict, RcmError
 from rcm_shared.mailbox import file_away, pending_files
 from rcm_shared.runtime import Runtime
+from rcm_shared.workers import repeat
 
 log = logging.getLogger("rcm.remittance.ingestion")
 READ_BYTES = 1024 * 1024
@@ -110,11 +111,11 @@ async def inbound_worker(runtime: Runtime, stop: asyncio.Event) -> None:
     settings = runtime.settings
     assert isinstance(settings, RemittanceSettings)
     inbound = Path(settings.inbound_dir)
-    while not stop.is_set():
-        try:
-            await scan_inbound(runtime, inbound)
-            await recover(runtime, timedelta(seconds=settings.recovery_after_seconds))
-        except Exception as exc:
-            log.warning("inbound scan failed", extra={"exc_type": type(exc).__name__})
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), settings.inbound_poll_seconds)
+    stale_after = timedelta(seconds=settings.recovery_after_seconds)
+
+    async def step() -> int:
+        await scan_inbound(runtime, inbound)
+        await recover(runtime, stale_after)
+        return 0  # wait for the next poll: a file may still be arriving
+
+    await repeat(step, stop, settings.inbound_poll_seconds, "inbound scan")
