@@ -6,8 +6,9 @@ N events (default 20,000, every one a denial: the worst case, each one a work it
 line, its history row, an adjudication row and an outbox event) go onto a private topic
 first; then the denials consumer (the service's own handlers, in the batch mode the service
 runs with) drains them. The clock starts when the consumer has its partitions and stops
-when the last work item is committed. With --single it also runs the one-event-per-
-transaction mode over a quarter of the events, for comparison.
+when the last work item is committed; beside the rate it prints this process's CPU time
+per event, steadier than wall time on a shared machine. With --single it also runs the
+one-event-per-transaction mode over a quarter of the events, for comparison.
 
     deploy/uv run python -m bench.denials_consume [--events 20000] [--single]
 """
@@ -18,6 +19,7 @@ import argparse
 import asyncio
 import time
 import uuid
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
@@ -91,7 +93,13 @@ async def produce(topic: str, records: list[tuple[bytes, bytes]]) -> None:
         await producer.stop()
 
 
-async def baseline(topic: str, n: int) -> float:
+@dataclass
+class Run:
+    seconds: float  # wall clock, first fetch to last commit
+    cpu: float  # this process's CPU time over the same span (steadier on a shared machine)
+
+
+async def baseline(topic: str, n: int) -> Run:
     consumer = AIOKafkaConsumer(
         topic,
         bootstrap_servers=kafka_bootstrap(),
@@ -104,18 +112,18 @@ async def baseline(topic: str, n: int) -> float:
     try:
         while not consumer.assignment():  # noqa: ASYNC110 - aiokafka has no event for it
             await asyncio.sleep(0.05)
-        started, seen = time.perf_counter(), 0
+        started, cpu, seen = time.perf_counter(), time.process_time(), 0
         while seen < n:
             batch = await consumer.getmany(timeout_ms=500, max_records=500)
             for tp, messages in batch.items():
                 seen += len(messages)
                 await consumer.commit({tp: messages[-1].offset + 1})
-        return time.perf_counter() - started
+        return Run(time.perf_counter() - started, time.process_time() - cpu)
     finally:
         await consumer.stop()
 
 
-async def ours(prefix: str, tenant: str, n: int, batch: bool) -> float:
+async def ours(prefix: str, tenant: str, n: int, batch: bool) -> Run:
     url = database_url("denials")
     engine = make_engine(url, pool_size=5, application_name="bench-denials")
     sessions = make_sessionmaker(engine)
@@ -133,7 +141,7 @@ async def ours(prefix: str, tenant: str, n: int, batch: bool) -> float:
     task = asyncio.create_task(runner.run(stop))
     try:
         await runner.assigned.wait()
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         async with engine.connect() as conn:
             while True:
                 done = await conn.scalar(
@@ -145,7 +153,7 @@ async def ours(prefix: str, tenant: str, n: int, batch: bool) -> float:
                 if task.done():
                     task.result()
                 await asyncio.sleep(0.1)
-        elapsed = time.perf_counter() - started
+        elapsed = Run(time.perf_counter() - started, time.process_time() - cpu)
     finally:
         stop.set()
         await task
@@ -157,7 +165,7 @@ async def ours(prefix: str, tenant: str, n: int, batch: bool) -> float:
     return elapsed
 
 
-async def scenario(n: int, batch: bool) -> tuple[float, float]:
+async def scenario(n: int, batch: bool) -> tuple[Run, Run]:
     prefix = f"bench{uuid.uuid4().hex[:6]}."
     tenant = f"bench-{uuid.uuid4().hex[:8]}"
     admin = AIOKafkaAdminClient(bootstrap_servers=kafka_bootstrap())
@@ -194,19 +202,20 @@ async def scenario(n: int, batch: bool) -> tuple[float, float]:
 async def run(n: int, single: bool) -> None:
     print(f"\n{n} adjudication events (all denials), 6 partitions, one consumer")
     base, mine = await scenario(n, batch=True)
-    print(f"baseline: bare aiokafka consume loop     {n / base:8.0f} events/s  ({base:.1f} s)")
-    print(
-        f"denials consumer, batch mode            {n / mine:8.0f} events/s  ({mine:.1f} s)  "
-        f"target 2000"
-    )
+    print(f"baseline: bare aiokafka consume loop     {row(n, base)}")
+    print(f"denials consumer, batch mode            {row(n, mine)}  target 2000")
     if single:
         quarter = max(1, n // 4)
         base, mine = await scenario(quarter, batch=False)
-        print(f"baseline over {quarter} events            {quarter / base:8.0f} events/s")
-        print(
-            f"denials consumer, one event per txn     {quarter / mine:8.0f} events/s  "
-            f"({mine:.1f} s)"
-        )
+        print(f"baseline over {quarter} events            {row(quarter, base)}")
+        print(f"denials consumer, one event per txn     {row(quarter, mine)}")
+
+
+def row(n: int, run: Run) -> str:
+    return (
+        f"{n / run.seconds:8.0f} events/s  ({run.seconds:.1f} s, "
+        f"CPU {run.cpu / n * 1000:.3f} ms/event)"
+    )
 
 
 def main() -> None:

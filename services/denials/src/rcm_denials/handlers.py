@@ -53,7 +53,10 @@ async def on_claim_corrected(session: AsyncSession, event: CloudEvent) -> None:
 
 async def on_claims_adjudicated(session: AsyncSession, events: Sequence[CloudEvent]) -> None:
     # Validation of every payload first: a malformed one fails the batch before any write.
-    incoming = [ingest.Incoming(e, ClaimPaymentAdjudicated.model_validate(e.data)) for e in events]
+    incoming = [
+        ingest.Incoming(e, ClaimPaymentAdjudicated.model_validate(e.data), e.tenantid)
+        for e in events
+    ]
     await ingest.record_adjudications(session, incoming)
 
 

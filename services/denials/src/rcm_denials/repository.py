@@ -6,14 +6,18 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any
 
+from pydantic_core import to_json
 from sqlalchemy import (
     Date,
     Numeric,
+    String,
     Table,
     and_,
     any_,
+    bindparam,
     case,
     cast,
     delete,
@@ -25,7 +29,7 @@ from sqlalchemy import (
     union,
     update,
 )
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -43,6 +47,75 @@ from rcm_denials.models import (
     PayerDirectoryEntry,
     ProviderDirectoryEntry,
 )
+
+
+def _unnest_insert(model: type[Any], columns: Sequence[str]) -> Any:
+    """INSERT .. SELECT FROM unnest(one array per column) ON CONFLICT DO NOTHING RETURNING
+    the primary key: one statement, compiled and prepared once, for any number of rows."""
+    table = model.__table__
+    assert isinstance(table, Table)
+    arrays = (
+        func.unnest(*(cast(bindparam(name), ARRAY(table.c[name].type)) for name in columns))
+        .table_valued(*columns)
+        .render_derived(name="rows")
+    )
+    primary_key = [c.name for c in table.primary_key.columns]
+    return (
+        insert(table)
+        .from_select(list(columns), select(*(arrays.c[name] for name in columns)))
+        .on_conflict_do_nothing(index_elements=primary_key)
+        .returning(*(table.c[name] for name in primary_key))
+    )
+
+
+_ADJUDICATION_COLUMNS = (
+    "tenant_id",
+    "payment_id",
+    "claim_key",
+    "claim_id",
+    "payer_id",
+    "clinic_id",
+    "claim_status_code",
+    "total_charge",
+    "paid_amount",
+    "denied",
+    "denied_amount",
+    "category",
+    "carc",
+    "remittance_date",
+    "is_reversal",
+    "reversed_payment_id",
+)
+_INSERT_ADJUDICATIONS = _unnest_insert(Adjudication, _ADJUDICATION_COLUMNS)
+
+
+def _pairs() -> Any:
+    """(tenant, id) pairs as two array parameters, `tenants` and `ids`: a fixed statement
+    for any number of pairs (an IN list of tuples is new SQL for every batch size)."""
+    arrays = (
+        func.unnest(
+            cast(bindparam("tenants"), ARRAY(String)), cast(bindparam("ids"), ARRAY(String))
+        )
+        .table_valued("tenant_id", "id")
+        .render_derived(name="pairs")
+    )
+    return select(arrays.c.tenant_id, arrays.c.id)
+
+
+def _pair_arrays(pairs: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
+    tenants, ids = [], []
+    for tenant, id_ in pairs:
+        tenants.append(tenant)
+        ids.append(id_)
+    return {"tenants": tenants, "ids": ids}
+
+
+_DENIALS_OF_CLAIMS = (
+    select(Denial).where(tuple_(Denial.tenant_id, Denial.claim_key).in_(_pairs())).with_for_update()
+)
+_LINKS_OF = select(
+    ClaimLink.tenant_id, ClaimLink.replacement_claim_id, ClaimLink.original_claim_id
+).where(tuple_(ClaimLink.tenant_id, ClaimLink.replacement_claim_id).in_(_pairs()))
 
 LINK_DEPTH = 5  # a correction of a correction of ...: deeper chains are not followed
 
@@ -188,22 +261,35 @@ class IngestRepository:
         """Inserts each payment once; returns the (tenant, payment_id) pairs that are new."""
         if not rows:
             return set()
-        # executemany (one cached statement, batched by the driver), not one VALUES list
-        # compiled afresh per batch
-        table = Adjudication.__table__
-        assert isinstance(table, Table)
-        stmt = (
-            insert(table)
-            .on_conflict_do_nothing(index_elements=["tenant_id", "payment_id"])
-            .returning(table.c.tenant_id, table.c.payment_id)
-        )
-        result = await self.session.execute(stmt, list(rows))
+        columns = {name: [row[name] for row in rows] for name in _ADJUDICATION_COLUMNS}
+        result = await self.session.execute(_INSERT_ADJUDICATIONS, columns)
         return {(r[0], r[1]) for r in result.all()}
 
     async def insert_many(self, model: type[Any], rows: Sequence[dict[str, Any]]) -> None:
-        if rows:
-            # Core executemany on the table: no ORM bookkeeping for rows nobody loads here
-            await self.session.execute(insert(model.__table__), list(rows))
+        """New rows by COPY, in the session's transaction: no statement to compile and no
+        per-value parameter processing (an INSERT of a batch's rows cost more than all the
+        classification). Every row has the same keys; JSONB values go as JSON text."""
+        if not rows:
+            return
+        table = model.__table__
+        columns = tuple(rows[0])
+        values = itemgetter(*columns)
+        documents = [i for i, name in enumerate(columns) if isinstance(table.c[name].type, JSONB)]
+        records: list[Sequence[Any]]
+        if documents:
+            records = []
+            for row in rows:
+                record = list(values(row))
+                for i in documents:
+                    record[i] = to_json(record[i]).decode()
+                records.append(record)
+        else:
+            records = [values(row) for row in rows]
+        connection = await self.session.connection()
+        raw = await connection.get_raw_connection()
+        await raw.driver_connection.copy_records_to_table(  # type: ignore[union-attr]
+            table.name, records=records, columns=columns
+        )
 
     async def originals(self, claims: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
         """(tenant, claim id) -> the first claim of its correction chain, for the claims
@@ -213,19 +299,7 @@ class IngestRepository:
         for _ in range(LINK_DEPTH):
             if not frontier:
                 break
-            rows = (
-                await self.session.execute(
-                    select(
-                        ClaimLink.tenant_id,
-                        ClaimLink.replacement_claim_id,
-                        ClaimLink.original_claim_id,
-                    ).where(
-                        tuple_(ClaimLink.tenant_id, ClaimLink.replacement_claim_id).in_(
-                            list(frontier)
-                        )
-                    )
-                )
-            ).all()
+            rows = (await self.session.execute(_LINKS_OF, _pair_arrays(frontier))).all()
             step: dict[tuple[str, str], tuple[str, str]] = {}
             for tenant, replacement, original in rows:
                 start = frontier[(tenant, replacement)]
@@ -240,12 +314,8 @@ class IngestRepository:
         wanted = list(set(keys))
         if not wanted:
             return {}
-        stmt = (
-            select(Denial)
-            .where(tuple_(Denial.tenant_id, Denial.claim_key).in_(wanted))
-            .with_for_update()
-        )
-        return {(d.tenant_id, d.claim_key): d for d in (await self.session.scalars(stmt)).all()}
+        found = await self.session.scalars(_DENIALS_OF_CLAIMS, _pair_arrays(wanted))
+        return {(d.tenant_id, d.claim_key): d for d in found.all()}
 
     async def denial_resolved_by(self, tenant_id: str, payment_id: str) -> Denial | None:
         stmt = (

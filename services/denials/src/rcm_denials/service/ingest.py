@@ -6,7 +6,6 @@ tenant and payment_id) drops the same payment published twice under new event id
 
 from __future__ import annotations
 
-import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -14,6 +13,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from pydantic_core import to_jsonable_python
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rcm_denials.domain.classification import Decision, Reason, decide
@@ -21,31 +21,28 @@ from rcm_denials.domain.codes import codebook
 from rcm_denials.domain.workflow import WORKING, Status, appeal_deadline, move
 from rcm_denials.models import AdjudicationLine, Denial, DenialHistory, DenialLine
 from rcm_denials.repository import IngestRepository
-from rcm_denials.service.common import events_for, now
+from rcm_denials.service.common import events_for, events_from_data, now
 from rcm_denials.service.reference import ensure_known_tenants
 from rcm_shared.events.catalog import EventPayload
 from rcm_shared.events.denials import (
     DenialOpened,
     DenialResolved,
     DenialUpdated,
-    DeniedLineSummary,
 )
 from rcm_shared.events.envelope import CloudEvent
 from rcm_shared.events.remittance import ClaimPaymentAdjudicated
+from rcm_shared.ids import uuid4_strings
 from rcm_shared.messaging import outbox
 
 ACTOR = "remittance"
 ZERO = Decimal("0.00")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Incoming:
     event: CloudEvent
     payment: ClaimPaymentAdjudicated
-
-    @property
-    def tenant_id(self) -> str:
-        return self.event.tenantid
+    tenant_id: str  # event.tenantid, read often enough on the hot path to keep at hand
 
 
 def reason_json(reason: Reason) -> dict[str, Any]:
@@ -71,9 +68,15 @@ class _Batch:
         self.lines: list[dict[str, Any]] = []
         self.history: list[dict[str, Any]] = []
         self.events: list[CloudEvent] = []
+        self.opened: list[tuple[str, dict[str, Any], CloudEvent]] = []  # (tenant, data, cause)
 
     def publish(self, tenant_id: str, payload: EventPayload, cause: CloudEvent) -> None:
         self.events.extend(events_for(tenant_id, [payload], cause))
+
+    def publish_opened(self, tenant_id: str, data: dict[str, Any], cause: CloudEvent) -> None:
+        """denial.opened is one event per new work item: its JSON is built directly and
+        enveloped in bulk at flush (see opened_data)."""
+        self.opened.append((tenant_id, data, cause))
 
     def note(
         self,
@@ -102,8 +105,11 @@ class _Batch:
         await self.repo.insert_many(Denial, self.denials)
         await self.repo.insert_many(DenialLine, self.lines)
         await self.repo.insert_many(DenialHistory, self.history)
-        await outbox.add_all(self.session, self.events)
+        await outbox.add_all(
+            self.session, [*events_from_data(DenialOpened, self.opened), *self.events]
+        )
         self.denials, self.lines, self.history, self.events = [], [], [], []
+        self.opened = []
 
 
 def _line_rows(tenant_id: str, denial_id: str, decision: Decision) -> list[dict[str, Any]]:
@@ -161,37 +167,44 @@ def _headline(
     }
 
 
-def _opened(denial: dict[str, Any], decision: Decision, at: datetime) -> DenialOpened:
-    return DenialOpened(
-        denial_id=denial["id"],
-        claim_key=denial["claim_key"],
-        claim_id=denial["claim_id"],
-        payer_id=denial["payer_id"],
-        clinic_id=denial["clinic_id"],
-        status=denial["status"],
-        occurred_at=at,
-        payment_id=denial["payment_id"],
-        category=denial["category"],
-        carc=denial["carc"],
-        group_code=denial["group_code"],
-        remark_codes=denial["remark_codes"],
-        recommended_action=denial["recommended_action"],
-        denied_amount=denial["denied_amount"],
-        total_charge=denial["total_charge"],
-        remittance_date=denial["remittance_date"],
-        appeal_deadline=denial["deadline"],
-        lines=[
-            DeniedLineSummary(
-                line_number=ln.line_number,
-                procedure_code=ln.procedure_code,
-                modifiers=list(ln.modifiers),
-                denied_amount=ln.denied_amount,
-                category=(ln.primary.category if ln.primary else denial["category"]),
-                carc=ln.primary.carc if ln.primary else denial["carc"],
-            )
-            for ln in decision.lines
-        ],
-    )
+def opened_data(denial: dict[str, Any], decision: Decision, at: str) -> dict[str, Any]:
+    """The JSON form of the DenialOpened payload of a new work item (`at` already in JSON
+    form): what DenialOpened(...).model_dump(mode="json") gives, without validating values
+    that came from our own row (a test holds the two equal)."""
+    category, carc = denial["category"], denial["carc"]
+    lines = []
+    for ln in decision.lines:
+        primary = ln.primary
+        lines.append(
+            {
+                "line_number": ln.line_number,
+                "procedure_code": ln.procedure_code,
+                "modifiers": list(ln.modifiers),
+                "denied_amount": str(ln.denied_amount),
+                "category": primary.category if primary else category,
+                "carc": primary.carc if primary else carc,
+            }
+        )
+    return {
+        "denial_id": denial["id"],
+        "claim_key": denial["claim_key"],
+        "claim_id": denial["claim_id"],
+        "payer_id": denial["payer_id"],
+        "clinic_id": denial["clinic_id"],
+        "status": denial["status"],
+        "occurred_at": at,
+        "payment_id": denial["payment_id"],
+        "category": category,
+        "carc": carc,
+        "group_code": denial["group_code"],
+        "remark_codes": list(denial["remark_codes"]),
+        "recommended_action": denial["recommended_action"],
+        "denied_amount": str(denial["denied_amount"]),
+        "total_charge": str(denial["total_charge"]),
+        "remittance_date": denial["remittance_date"].isoformat(),
+        "appeal_deadline": denial["deadline"].isoformat(),
+        "lines": lines,
+    }
 
 
 def updated_event(denial: Denial, change: str, previous: str, actor: str) -> DenialUpdated:
@@ -319,6 +332,7 @@ async def _round(
     batch = _Batch(session)
     existing = await batch.repo.denials_for_update(t for t, _, _ in items)
     at = now()
+    new_ids = iter(uuid4_strings(len(items)))  # one read of the OS's randomness per round
     for target, item, decision in items:
         p, tenant = item.payment, item.tenant_id
         window = windows.get((tenant, p.payer_id))
@@ -328,25 +342,26 @@ async def _round(
         denial = existing.get(target)
         if denial is None:
             if decision.denied:
-                _open(batch, target, item, decision, window, at)
+                _open(batch, next(new_ids), target, item, decision, window, at)
             continue
         await _follow_up(batch, denial, item, decision, window, at)
     await batch.flush()
 
 
-def _open(
-    batch: _Batch,
-    target: tuple[str, str],
+def new_denial_row(
+    denial_id: str,
+    claim_key: str,
     item: Incoming,
     decision: Decision,
     window: int | None,
     at: datetime,
-) -> None:
-    p, tenant = item.payment, item.tenant_id
-    row = {
-        "id": str(uuid.uuid4()),
-        "tenant_id": tenant,
-        "claim_key": target[1],
+) -> dict[str, Any]:
+    """The denials row of the work item a denying payment opens."""
+    p = item.payment
+    return {
+        "id": denial_id,
+        "tenant_id": item.tenant_id,
+        "claim_key": claim_key,
         "claim_id": p.claim_id,
         "patient_control_number": p.patient_control_number,
         "payer_id": p.payer_id,
@@ -360,6 +375,19 @@ def _open(
         "resolved_at": None,
         **_headline(p, decision, window),
     }
+
+
+def _open(
+    batch: _Batch,
+    denial_id: str,
+    target: tuple[str, str],
+    item: Incoming,
+    decision: Decision,
+    window: int | None,
+    at: datetime,
+) -> None:
+    p, tenant = item.payment, item.tenant_id
+    row = new_denial_row(denial_id, target[1], item, decision, window, at)
     batch.denials.append(row)
     batch.lines.extend(_line_rows(tenant, row["id"], decision))
     batch.note(
@@ -376,7 +404,7 @@ def _open(
         },
         at,
     )
-    batch.publish(tenant, _opened(row, decision, at), item.event)
+    batch.publish_opened(tenant, opened_data(row, decision, to_jsonable_python(at)), item.event)
 
 
 async def _refresh(
