@@ -22,7 +22,7 @@ class RemittanceSettings(ServiceSettings):
     unbalanced_policy: Literal["reject", "quarantine"] = "reject"
     max_file_bytes: int = Field(default=100 * 1024 * 1024, ge=1024)
     # Claim payments written (and their events staged) per round trip while posting.
-    posting_batch_size: int = Field(default=1000, ge=1, le=10_000)
+    posting_batch_size: int = Field(default=2000, ge=1, le=10_000)
     # The clearinghouse mailbox: <inbound_dir>/<tenant>/<file>.
     inbound_dir: str = "var/clearinghouse/remittance"
     inbound_poll_seconds: float = 2.0

@@ -21,9 +21,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import logging
-from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from itertools import groupby
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
@@ -38,6 +37,7 @@ from rcm_shared.messaging.dlq import DescribedError, describe_error, dlq_headers
 from rcm_shared.messaging.kafka import make_consumer, make_producer
 from rcm_shared.messaging.tables import inbox
 from rcm_shared.observability import EVENTS_CONSUMED, correlation_id_var
+from rcm_shared.workers import cyclic_gc_paused
 
 log = logging.getLogger("rcm.consumer")
 
@@ -151,7 +151,7 @@ class ConsumerRunner:
             async with slots:
                 await self.handle_batch(messages)
 
-        with _cyclic_gc_paused():
+        with cyclic_gc_paused():
             async with asyncio.TaskGroup() as group:
                 for messages in batch.values():
                     group.create_task(one(messages))
@@ -351,23 +351,6 @@ _CLAIM_INBOX = text(
     bindparam("types", type_=ARRAY(String)),
     bindparam("tenants", type_=ARRAY(String)),
 )
-
-
-@contextlib.contextmanager
-def _cyclic_gc_paused() -> Iterator[None]:
-    """No cyclic garbage collection while a fetch's batches run. They keep thousands of
-    objects alive at once (parsed events, rows, ORM state), which trips full collections
-    that walk the whole heap again and again: measured, those took more time than all the
-    handlers' own work. Reference counting still frees what is dropped; cycles left over
-    are collected once the batches are done. Only re-enables what it disabled."""
-    paused = gc.isenabled()
-    if paused:
-        gc.disable()
-    try:
-        yield
-    finally:
-        if paused:
-            gc.enable()
 
 
 def _single(batch_handler: BatchHandler) -> Handler:

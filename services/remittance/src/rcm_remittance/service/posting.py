@@ -40,6 +40,7 @@ from rcm_shared.events.catalog import new_event, new_events_from_data
 from rcm_shared.events.remittance import ClaimPaymentAdjudicated, RemittanceReceived
 from rcm_shared.ids import uuid4_strings
 from rcm_shared.messaging import outbox
+from rcm_shared.workers import cyclic_gc_paused
 from rcm_shared.x12.errors import X12SyntaxError
 
 log = logging.getLogger("rcm.remittance.posting")
@@ -297,7 +298,8 @@ async def post_file(
             if file.state != "received":
                 raise Conflict(f"file already {file.state}")
             poster = _Poster(session, tenant_id, file_id, settings.posting_batch_size)
-            await poster.run(spool)
+            with cyclic_gc_paused():
+                await poster.run(spool)
             if poster.imbalances:
                 raise Unbalanced(poster.imbalances)
             outcome = poster.outcome
