@@ -271,8 +271,8 @@ def test_reversal_is_never_a_denial() -> None:
 
 def test_code_lists_name_their_publication_and_hold_the_common_codes() -> None:
     book = load()
-    assert "publication of" in book.carc_publication
-    assert "publication of" in book.rarc_publication
+    assert "code list 139" in book.carc_publication
+    assert "code list 411" in book.rarc_publication
     for code in (
         "1",
         "2",
