@@ -65,3 +65,13 @@ def create_outbox_notify_trigger_v1() -> None:
 def drop_outbox_notify_trigger_v1() -> None:
     op.execute("DROP TRIGGER IF EXISTS outbox_notify ON outbox")
     op.execute("DROP FUNCTION IF EXISTS rcm_outbox_notify()")
+
+
+def outbox_payload_as_json_v1() -> None:
+    """json, not jsonb: the relay only ever reads a payload whole, and jsonb parses every
+    event into binary form on insert, the largest cost of a bulk COPY into the outbox."""
+    op.execute("ALTER TABLE outbox ALTER COLUMN payload TYPE json USING payload::json")
+
+
+def outbox_payload_as_jsonb_v1() -> None:
+    op.execute("ALTER TABLE outbox ALTER COLUMN payload TYPE jsonb USING payload::jsonb")

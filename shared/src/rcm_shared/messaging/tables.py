@@ -19,7 +19,7 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.dialects.postgresql import JSON, UUID
 
 from rcm_shared.db import new_metadata
 
@@ -34,7 +34,8 @@ outbox = Table(
     Column("aggregateid", String(128), nullable=False),  # the Kafka key
     Column("type", String(128), nullable=False),
     Column("tenant_id", String(64), nullable=False),
-    Column("payload", JSONB, nullable=False),  # the whole CloudEvent
+    # the whole CloudEvent; json (stored as sent), not jsonb: only ever read whole
+    Column("payload", JSON, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("sent_at", DateTime(timezone=True)),
     Column("attempts", Integer, nullable=False, server_default=text("0")),
