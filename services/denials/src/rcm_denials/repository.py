@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from decimal import Decimal
 from operator import itemgetter
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic_core import to_json
 from sqlalchemy import (
@@ -130,19 +130,26 @@ def priority_sql(today: date) -> ColumnElement[Decimal]:
     )
 
 
+_E = TypeVar("_E", ClinicDirectoryEntry, PayerDirectoryEntry, ProviderDirectoryEntry)
+
+
 class ReferenceRepository:
     def __init__(self, session: AsyncSession, tenant_id: str) -> None:
         self.session = session
         self.tenant_id = tenant_id
 
-    async def clinic(self, clinic_id: str, for_update: bool = False) -> ClinicDirectoryEntry | None:
-        stmt = select(ClinicDirectoryEntry).where(
-            ClinicDirectoryEntry.tenant_id == self.tenant_id,
-            ClinicDirectoryEntry.clinic_id == clinic_id,
+    async def _entry(self, model: type[_E], key: str, for_update: bool) -> _E | None:
+        """A directory copy by its primary key (tenant, id); locked when asked, and then
+        read again even if this session holds it already."""
+        return await self.session.get(
+            model,
+            (self.tenant_id, key),
+            with_for_update=for_update or None,
+            populate_existing=for_update,
         )
-        if for_update:
-            stmt = stmt.with_for_update()
-        return (await self.session.execute(stmt)).scalar_one_or_none()
+
+    async def clinic(self, clinic_id: str, for_update: bool = False) -> ClinicDirectoryEntry | None:
+        return await self._entry(ClinicDirectoryEntry, clinic_id, for_update)
 
     async def upsert_clinic(self, clinic_id: str, name: str, npi: str, version: int) -> None:
         stmt = insert(ClinicDirectoryEntry).values(
@@ -156,13 +163,7 @@ class ReferenceRepository:
         )
 
     async def payer(self, payer_id: str, for_update: bool = False) -> PayerDirectoryEntry | None:
-        stmt = select(PayerDirectoryEntry).where(
-            PayerDirectoryEntry.tenant_id == self.tenant_id,
-            PayerDirectoryEntry.payer_id == payer_id,
-        )
-        if for_update:
-            stmt = stmt.with_for_update()
-        return (await self.session.execute(stmt)).scalar_one_or_none()
+        return await self._entry(PayerDirectoryEntry, payer_id, for_update)
 
     async def upsert_payer(self, values: dict[str, Any]) -> None:
         stmt = insert(PayerDirectoryEntry).values(tenant_id=self.tenant_id, **values)
@@ -192,13 +193,7 @@ class ReferenceRepository:
     async def provider(
         self, provider_id: str, for_update: bool = False
     ) -> ProviderDirectoryEntry | None:
-        stmt = select(ProviderDirectoryEntry).where(
-            ProviderDirectoryEntry.tenant_id == self.tenant_id,
-            ProviderDirectoryEntry.provider_id == provider_id,
-        )
-        if for_update:
-            stmt = stmt.with_for_update()
-        return (await self.session.execute(stmt)).scalar_one_or_none()
+        return await self._entry(ProviderDirectoryEntry, provider_id, for_update)
 
     async def upsert_provider(self, values: dict[str, Any]) -> None:
         stmt = insert(ProviderDirectoryEntry).values(tenant_id=self.tenant_id, **values)

@@ -70,6 +70,37 @@ def new_event(
     )
 
 
+def unchecked_event(
+    model: type[EventPayload],
+    data: dict[str, Any],
+    *,
+    event_id: str,
+    tenant_id: str,
+    source: str,
+    time: datetime,
+    cause: CloudEvent | None = None,
+) -> CloudEvent:
+    """For bulk producers: `data` is already the JSON form of a `model` payload, so neither
+    it nor the envelope is validated again (a 10,000-claim 835 makes 10,000 events).
+    Whoever calls this keeps a test that `model` accepts what it builds, and consumers
+    validate every event they read. Correlation follows `cause` when there is one."""
+    return CloudEvent.model_construct(
+        specversion="1.0",
+        id=event_id,
+        source=source,
+        type=model.event_type,
+        subject=str(data[model.key_field]),
+        time=time,
+        datacontenttype="application/json",
+        dataschema=None,
+        tenantid=tenant_id,
+        correlationid=cause.correlationid if cause else event_id,
+        causationid=cause.id if cause else None,
+        traceparent=None,
+        data=data,
+    )
+
+
 def new_events_from_data(
     model: type[EventPayload],
     data: Sequence[dict[str, Any]],
@@ -78,27 +109,11 @@ def new_events_from_data(
     tenant_id: str,
     source: str,
 ) -> list[CloudEvent]:
-    """For bulk producers: each of `data` is already the JSON form of a `model` payload,
-    so neither it nor the envelope is validated again (a 10,000-claim 835 makes 10,000
-    events). Whoever calls this keeps a test that `model` accepts what it builds, and
-    consumers validate every event they read."""
-    now = datetime.now(UTC)
-    key = model.key_field
+    """`unchecked_event` for one tenant's batch, all stamped with the same time."""
+    at = datetime.now(UTC)
     return [
-        CloudEvent.model_construct(
-            specversion="1.0",
-            id=event_id,
-            source=source,
-            type=model.event_type,
-            subject=str(payload[key]),
-            time=now,
-            datacontenttype="application/json",
-            dataschema=None,
-            tenantid=tenant_id,
-            correlationid=event_id,
-            causationid=None,
-            traceparent=None,
-            data=payload,
+        unchecked_event(
+            model, payload, event_id=event_id, tenant_id=tenant_id, source=source, time=at
         )
         for payload, event_id in zip(data, event_ids, strict=True)
     ]
