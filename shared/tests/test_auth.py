@@ -97,6 +97,33 @@ def test_bad_tokens_are_unauthorized(token: str, message: str) -> None:
     assert caught.value.message == message
 
 
+def test_a_verified_token_is_refused_once_it_expires() -> None:
+    token = mint_token(SECRET, "tenant-a", ttl_seconds=1)
+    assert verify_token(token, SECRET).tenant_id == "tenant-a"  # verified and remembered
+    assert verify_token(token, SECRET).tenant_id == "tenant-a"  # from memory
+    expires = jwt.decode(token, options={"verify_signature": False})["exp"]
+    time.sleep(max(0.0, expires - time.time()) + 0.05)
+    with pytest.raises(Unauthorized) as caught:
+        verify_token(token, SECRET)
+    assert caught.value.message == "token expired"
+
+
+def test_a_remembered_token_is_still_checked_against_another_secret_or_issuer() -> None:
+    token = mint_token(SECRET, "tenant-a")
+    verify_token(token, SECRET)
+    with pytest.raises(Unauthorized):
+        verify_token(token, "w" * 64)
+    with pytest.raises(Unauthorized):
+        verify_token(token, SECRET, issuer="someone-else")
+
+
+def test_a_refused_token_stays_refused() -> None:
+    token = mint_token(SECRET, "t", ttl_seconds=-10)
+    for _ in range(2):
+        with pytest.raises(Unauthorized):
+            verify_token(token, SECRET)
+
+
 @pytest.fixture
 async def client() -> AsyncIterator[httpx.AsyncClient]:
     app = FastAPI()

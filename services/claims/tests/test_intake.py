@@ -3,6 +3,7 @@ statement leaves in the database, and what it leaves when it fails."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -105,3 +106,58 @@ async def test_a_number_taken_after_the_check_is_a_conflict_and_writes_nothing(
             count = await conn.scalar(select(func.count()).where(column == late.id))
             assert count == 0, model.__name__
     assert [r.aggregateid for r in await outbox_rows(stack, tenant)] == [first.json()["id"]] * 2
+
+
+async def test_concurrent_posts_are_taken_in_together_each_answered_on_its_own(
+    api: httpx.AsyncClient, stack: dict[str, Any], tenant: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """POST /v1/claims under load: claims of requests waiting at the same time share one
+    read and one write, and each request still gets its own claim or its own error (a
+    control number already taken is a 409 for that request alone)."""
+    refs = await setup_tenant(api, tenant)
+    taken = await api.post(
+        "/v1/claims",
+        json=claim_body(refs["clinic_id"], patient_control_number="TAKEN-1"),
+        headers=bearer(tenant),
+    )
+    assert taken.status_code == 201, taken.text
+    sizes: list[int] = []
+    create_many = ClaimService.create_many
+
+    async def counted(self: ClaimService, datas: Any, original: Any = None) -> Any:
+        sizes.append(len(datas))
+        await asyncio.sleep(0.05)  # a slow write: the other requests queue up behind it
+        return await create_many(self, datas, original)
+
+    monkeypatch.setattr(ClaimService, "create_many", counted)
+    pcns = [f"TOGETHER-{i}" for i in range(12)]
+    pcns[5] = "TAKEN-1"
+    user = bearer(tenant)  # one user: claims of different users are never written together
+    responses = await asyncio.gather(
+        *(
+            api.post(
+                "/v1/claims",
+                json=claim_body(refs["clinic_id"], patient_control_number=pcn),
+                headers=user,
+            )
+            for pcn in pcns
+        )
+    )
+    assert max(sizes) > 1 and sum(sizes) == len(pcns)  # some went in together
+    for pcn, response in zip(pcns, responses, strict=True):
+        if pcn == "TAKEN-1":
+            assert response.status_code == 409, response.text
+            assert response.json()["detail"][0]["path"] == "body.patient_control_number"
+        else:
+            assert response.status_code == 201, response.text
+            assert response.json()["patient_control_number"] == pcn
+    ids = {r.json()["id"] for r in responses if r.status_code == 201}
+    assert len(ids) == 11
+    rows = await outbox_rows(stack, tenant)
+    assert {r.aggregateid for r in rows} == ids | {taken.json()["id"]}
+    assert len(rows) == 2 * 12  # created + scrubbed for each claim, nothing for the 409
+    async with stack["engines"]["claims"].connect() as conn:
+        count = await conn.scalar(
+            select(func.count()).where(Claim.tenant_id == tenant, Claim.id.in_(ids))
+        )
+    assert count == 11

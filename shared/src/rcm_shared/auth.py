@@ -56,7 +56,29 @@ def mint_token(
     return jwt.encode(claims, secret, algorithm=ALGORITHM)
 
 
+# Verified tokens, so a client that sends the same token on every request pays for the
+# signature check once per process, not per request. Keyed by the whole token string (its
+# signature covers the rest) with the secret and issuer it was checked against; an entry
+# is used only before the token's `exp`. Oldest entries go first when it is full.
+_VERIFIED: dict[tuple[str, str, str], tuple[Principal, float]] = {}
+_VERIFIED_MAX = 4096
+
+
 def verify_token(token: str, secret: str, issuer: str = "rcm") -> Principal:
+    key = (token, secret, issuer)
+    cached = _VERIFIED.get(key)
+    if cached is not None:
+        if time.time() < cached[1]:
+            return cached[0]
+        del _VERIFIED[key]
+    principal, expires = _verify(token, secret, issuer)
+    if len(_VERIFIED) >= _VERIFIED_MAX:
+        del _VERIFIED[next(iter(_VERIFIED))]
+    _VERIFIED[key] = (principal, expires)
+    return principal
+
+
+def _verify(token: str, secret: str, issuer: str) -> tuple[Principal, float]:
     try:
         claims = jwt.decode(
             token,
@@ -74,12 +96,14 @@ def verify_token(token: str, secret: str, issuer: str = "rcm") -> Principal:
     if not isinstance(tenant, str) or not tenant:
         raise Unauthorized("token names no tenant")
     clinics = claims.get("clinics")
-    return Principal(
+    principal = Principal(
         tenant_id=tenant,
         subject=str(claims["sub"]),
         scopes=frozenset(str(claims.get("scope", "")).split()),
         clinic_ids=frozenset(clinics) if isinstance(clinics, list) else None,
     )
+    # a token not yet valid (nbf) is refused above, and is not cached until it is
+    return principal, float(claims["exp"])
 
 
 def bearer_token(request: Request) -> str:

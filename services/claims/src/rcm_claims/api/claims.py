@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Header, Query, status
+from fastapi import APIRouter, Body, Header, Query, Request, status
 from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 
@@ -24,7 +24,9 @@ from rcm_claims.schemas import (
 )
 from rcm_claims.service.claims import ClaimService
 from rcm_claims.service.idempotency import once
+from rcm_claims.service.intake import claim_intake
 from rcm_shared.auth import Principal
+from rcm_shared.db import unit_of_work
 from rcm_shared.errors import RcmError, field_path
 from rcm_shared.pagination import decode_cursor, page_of
 
@@ -72,10 +74,18 @@ async def _refreshed(session: Any, claim: Claim | NewClaim) -> ClaimOut:
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=ClaimOut)
 async def create_claim(
-    body: ClaimData, session: Session, principal: Writer, idempotency_key: IdempotencyKey = None
+    body: ClaimData, request: Request, principal: Writer, idempotency_key: IdempotencyKey = None
 ) -> Response:
+    runtime = request.app.state.runtime
     if idempotency_key is None:
-        created = await service(session, principal).create(body)
+        # taken in together with the claims of concurrent requests (service/intake.py)
+        if getattr(request.app.state, "claim_intake", None) is None:
+            request.app.state.claim_intake = claim_intake(runtime.sessions)
+        created = await request.app.state.claim_intake.submit(
+            (principal.tenant_id, principal.subject, principal.clinic_ids), body
+        )
+        if isinstance(created, RcmError):
+            raise created
         # ClaimOut encodes itself: a dict for JSONResponse would cost a second encoder pass
         return Response(
             claim_out(created).model_dump_json(),
@@ -83,13 +93,15 @@ async def create_claim(
             media_type="application/json",
         )
 
-    async def run() -> tuple[int, dict[str, Any]]:
-        claim = await service(session, principal).create(body)
-        return 201, (await _refreshed(session, claim)).model_dump(mode="json")
+    async with unit_of_work(runtime.sessions) as session:
 
-    code, payload = await once(
-        session, principal.tenant_id, idempotency_key, body.model_dump(mode="json"), run
-    )
+        async def run() -> tuple[int, dict[str, Any]]:
+            claim = await service(session, principal).create(body)
+            return 201, (await _refreshed(session, claim)).model_dump(mode="json")
+
+        code, payload = await once(
+            session, principal.tenant_id, idempotency_key, body.model_dump(mode="json"), run
+        )
     return JSONResponse(payload, status_code=code)
 
 
