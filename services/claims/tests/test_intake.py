@@ -22,6 +22,7 @@ from rcm_shared.errors import Conflict
 from rcm_shared.events.catalog import payload_of
 from rcm_shared.events.claims import ClaimCreated, ClaimScrubbed
 from rcm_shared.events.envelope import CloudEvent
+from rcm_shared.ids import uuid4_strings
 from rcm_shared.messaging.tables import outbox
 from rcm_shared.testing.fixtures import bearer, running, settings_for
 
@@ -96,7 +97,8 @@ async def test_a_number_taken_after_the_check_is_a_conflict_and_writes_nothing(
         # the facts of an empty tenant: as if read before the first claim went in
         facts = await intake.facts([], *svc._fact_keys([(data, svc.patient_key_of(data))]))
         rows = IntakeRows()
-        late = svc._take(data, svc.patient_key_of(data), None, facts, data.first_date, rows)
+        ids = iter(uuid4_strings(3))
+        late = svc._take(data, svc.patient_key_of(data), None, facts, data.first_date, rows, ids)
         with pytest.raises(Conflict):
             await intake.insert(rows)
         await session.rollback()

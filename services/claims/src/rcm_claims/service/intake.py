@@ -28,4 +28,4 @@ def claim_intake(sessions: async_sessionmaker[AsyncSession]) -> Intake:
             service = ClaimService(session, tenant_id, actor=actor, clinics=clinics)
             return await service.create_many(claims)
 
-    return Coalescer(run)
+    return Coalescer(run, writers=1)
