@@ -3,6 +3,8 @@ nine identifier digits prefixed with 80840, the ISO card-issuer prefix for US he
 
 from __future__ import annotations
 
+import functools
+
 NPI_PREFIX = "80840"
 
 
@@ -19,6 +21,7 @@ def luhn_check_digit(digits: str) -> int:
     return (10 - total % 10) % 10
 
 
+@functools.lru_cache(maxsize=65536)  # a practice's few NPIs are on every one of its claims
 def is_valid_npi(npi: str) -> bool:
     # isascii: str.isdigit() also accepts full-width and superscript digits
     if len(npi) != 10 or not (npi.isascii() and npi.isdigit()) or npi[0] not in "12":

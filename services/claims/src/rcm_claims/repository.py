@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -533,8 +534,8 @@ SELECT
 
 def _unnest_insert(table: str, columns: Sequence[tuple[str, str]], first: int) -> str:
     """INSERT of many rows as one statement: one array parameter per column (from `first`
-    on) and $1, the tenant, for every row. jsonb and uuid values travel as text."""
-    wire = {"jsonb": "text", "uuid": "text"}
+    on) and $1, the tenant, for every row. json, jsonb and uuid values travel as text."""
+    wire = {"jsonb": "text", "json": "text", "uuid": "text"}
     names = [name for name, _ in columns]
     arrays = ", ".join(
         f"${first + k}::{wire.get(kind, kind)}[]" for k, (_, kind) in enumerate(columns)
@@ -595,7 +596,7 @@ _OUTBOX_COLUMNS = (
     ("aggregatetype", "text"),
     ("aggregateid", "text"),
     ("type", "text"),
-    ("payload", "jsonb"),
+    ("payload", "json"),  # stored as the text it is: no jsonb parse on the way in
 )
 
 
@@ -714,6 +715,17 @@ class IntakeRepository(_Repo):
         for claim_id, *key in lines:
             facts.lines_at_payer.setdefault(tuple(key), set()).add(claim_id)
         return facts
+
+    @contextlib.asynccontextmanager
+    async def atomic(self) -> AsyncIterator[None]:
+        """Several intake statements as one: inside the session's transaction when one is
+        open, else in a transaction of their own."""
+        pg = await self._driver()
+        if pg.is_in_transaction():
+            yield
+            return
+        async with pg.transaction():
+            yield
 
     async def insert(self, rows: IntakeRows) -> None:
         """Claims, lines, history and outbox events in one statement: atomic on its own,

@@ -4,6 +4,7 @@ published formats only."""
 
 from __future__ import annotations
 
+import functools
 import re
 
 import simple_icd_10_cm as icd
@@ -21,8 +22,11 @@ def load() -> None:
     icd.is_valid_item("A00")
 
 
+@functools.lru_cache(maxsize=65536)
 def icd10_status(code: str) -> str:
-    """'billable', 'not_billable' (a category with children), or 'unknown'."""
+    """'billable', 'not_billable' (a category with children), or 'unknown'. Remembered:
+    the code set does not change while the process runs, and a billing day repeats the
+    same few hundred codes thousands of times."""
     # chapters ("4") and blocks ("E08-E13") are valid items of the classification, not codes
     if not icd.is_valid_item(code) or not icd.is_category_or_subcategory(code):
         return "unknown"

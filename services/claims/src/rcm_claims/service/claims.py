@@ -3,6 +3,7 @@ eligibility, remittance and denials events."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime
@@ -51,6 +52,11 @@ from rcm_shared.events.envelope import CloudEvent
 from rcm_shared.events.remittance import ClaimPaymentAdjudicated
 from rcm_shared.identity import patient_key
 from rcm_shared.ids import uuid4_strings
+from rcm_shared.workers import cyclic_gc_paused
+
+# Claims per intake statement: large enough that a statement's fixed cost is shared,
+# small enough that scrubbing the next chunk overlaps the database's work on this one.
+WRITE_CHUNK = 100
 
 
 def now() -> datetime:
@@ -130,9 +136,11 @@ class ClaimService:
         self, datas: Sequence[ClaimData], original: Claim | None = None
     ) -> list[NewClaim | RcmError]:
         """Takes in and scrubs claims as a set: one read (control numbers, reference data,
-        coverage, duplicates) and one write (claims, lines, history, events) per batch,
-        not per claim. A claim that cannot be taken gets its error in its place; the
-        others go in."""
+        coverage, duplicates) for the batch and one write (claims, lines, history, events)
+        per WRITE_CHUNK claims, not per claim. While one chunk is written, the next is
+        scrubbed, so Python and PostgreSQL work side by side; the writes share one
+        transaction. A claim that cannot be taken gets its error in its place; the others
+        go in."""
         results: list[NewClaim | RcmError] = [NotFound("claim not found")] * len(datas)
         candidates: list[tuple[int, ClaimData, str]] = []
         for index, given in enumerate(datas):
@@ -144,24 +152,41 @@ class ClaimService:
             candidates.append((index, data, self.patient_key_of(data)))
         if not candidates:
             return results
-        facts = await self.intake.facts(
-            [d.patient_control_number or "" for _, d, _ in candidates],
-            *self._fact_keys([(d, key) for _, d, key in candidates]),
-        )
-        today = now().date()
-        rows = IntakeRows()
-        seen: set[str] = set()
-        ids = iter(uuid4_strings(3 * len(candidates)))  # each claim and its two events
-        for index, data, key in candidates:
-            pcn = data.patient_control_number or ""
-            if pcn in facts.taken_pcns or pcn in seen:
-                results[index] = Conflict(
-                    "patient control number already used", [{"path": "body.patient_control_number"}]
-                )
-                continue
-            seen.add(pcn)
-            results[index] = self._take(data, key, original, facts, today, rows, ids)
-        await self.intake.insert(rows)
+        with cyclic_gc_paused():
+            facts = await self.intake.facts(
+                [d.patient_control_number or "" for _, d, _ in candidates],
+                *self._fact_keys([(d, key) for _, d, key in candidates]),
+            )
+            today = now().date()
+            seen: set[str] = set()
+            ids = iter(uuid4_strings(3 * len(candidates)))  # each claim and its two events
+            writing: asyncio.Future[None] | None = None
+            async with self.intake.atomic():
+                try:
+                    for start in range(0, len(candidates), WRITE_CHUNK):
+                        rows = IntakeRows()
+                        for index, data, key in candidates[start : start + WRITE_CHUNK]:
+                            pcn = data.patient_control_number or ""
+                            if pcn in facts.taken_pcns or pcn in seen:
+                                results[index] = Conflict(
+                                    "patient control number already used",
+                                    [{"path": "body.patient_control_number"}],
+                                )
+                                continue
+                            seen.add(pcn)
+                            results[index] = self._take(
+                                data, key, original, facts, today, rows, ids
+                            )
+                        if writing is not None:
+                            await writing
+                        writing = asyncio.ensure_future(self.intake.insert(rows))
+                        await asyncio.sleep(0)  # the statement leaves before the next chunk
+                    if writing is not None:
+                        await writing
+                finally:
+                    # whatever failed, the connection is free again before the rollback
+                    if writing is not None and not writing.done():
+                        await asyncio.wait([writing])
         return results
 
     def _take(
