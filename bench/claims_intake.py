@@ -193,16 +193,21 @@ async def run(seconds: float, concurrency: int) -> None:
         print(f"ratio: {ours_rps / base_rps:.0%} of the baseline's requests per second")
 
         batch_size, batches = 500, 6
-        started = time.perf_counter()
-        async with httpx.AsyncClient(timeout=120, headers=headers) as client:
-            for _ in range(batches):
-                response = await client.post(
-                    f"{claims_url}/v1/claims/batch",
-                    json={"claims": [claim(template_claim, i) for i in range(batch_size)]},
-                )
+        # the request bodies are made before the clock starts: the figure is the service's
+        # throughput, not the load generator's deepcopy and JSON encoding
+        bodies = [
+            json.dumps({"claims": [claim(template_claim, i) for i in range(batch_size)]})
+            for _ in range(batches)
+        ]
+        async with httpx.AsyncClient(
+            timeout=120, headers={**headers, "Content-Type": "application/json"}
+        ) as client:
+            started = time.perf_counter()
+            for body in bodies:
+                response = await client.post(f"{claims_url}/v1/claims/batch", content=body)
                 assert response.status_code == 200, response.text[:300]
                 assert response.json()["created"] == batch_size
-        elapsed = time.perf_counter() - started
+            elapsed = time.perf_counter() - started
         total = batch_size * batches
         print(
             f"\nBatch intake: {total} claims in {batches} requests of {batch_size}: "

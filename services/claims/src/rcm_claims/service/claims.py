@@ -4,6 +4,7 @@ eligibility, remittance and denials events."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime
@@ -152,7 +153,10 @@ class ClaimService:
             candidates.append((index, data, self.patient_key_of(data)))
         if not candidates:
             return results
-        with cyclic_gc_paused():
+        # A batch that fits one statement needs neither a transaction (the statement is
+        # atomic on its own) nor a GC pause (for a few claims it only moves the collection).
+        chunked = len(candidates) > WRITE_CHUNK
+        with cyclic_gc_paused() if chunked else contextlib.nullcontext():
             facts = await self.intake.facts(
                 [d.patient_control_number or "" for _, d, _ in candidates],
                 *self._fact_keys([(d, key) for _, d, key in candidates]),
@@ -161,7 +165,7 @@ class ClaimService:
             seen: set[str] = set()
             ids = iter(uuid4_strings(3 * len(candidates)))  # each claim and its two events
             writing: asyncio.Future[None] | None = None
-            async with self.intake.atomic():
+            async with self.intake.atomic() if chunked else contextlib.nullcontext():
                 try:
                     for start in range(0, len(candidates), WRITE_CHUNK):
                         rows = IntakeRows()
