@@ -106,6 +106,14 @@ def claim_member(body: dict[str, Any]) -> str:
     return str(body["subscriber"]["member_id"])
 
 
+def template_body(template: dict[str, Any]) -> str:
+    """A claim's JSON with MEMBERID where its member id goes, for wrk's script."""
+    body = claim(template, 0)
+    marked = json.dumps(body).replace(claim_member(body), "MEMBERID")
+    assert marked.count("MEMBERID") == 1, "the member id must be replaceable"
+    return marked
+
+
 def claim(template: dict[str, Any], n: int) -> dict[str, Any]:
     body = copy.deepcopy(template)
     body["subscriber"]["member_id"] = f"M{uuid.uuid4().hex[:12].upper()}"
@@ -149,9 +157,9 @@ async def run(seconds: float, concurrency: int) -> None:
         )
         print(f"\nSingle-claim intake, concurrency {concurrency}, {seconds:.0f} s each")
         if wrk_available():
-            body_template = json.dumps(claim(template_claim, 0)).replace(
-                claim_member(template_claim), "MEMBERID"
-            )
+            # wrk puts a new member id into every request: one patient with thousands of
+            # identical claims is no billing day, and skews the duplicate check's plans
+            body_template = template_body(template_claim)
             base_row, base_rps, _ = drive_wrk(
                 "baseline: FastAPI + asyncpg insert",
                 f"{base_url}/insert",

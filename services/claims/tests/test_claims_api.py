@@ -137,3 +137,28 @@ async def test_other_tenant_sees_no_claim(api: httpx.AsyncClient, tenant: str) -
     foreign = await api.post("/v1/claims", json=claim_body(refs["clinic_id"]), headers=other)
     assert foreign.json()["status"] == "scrub_failed"
     assert "BILLING_PROVIDER_UNKNOWN" in {e["code"] for e in foreign.json()["edits"]}
+
+
+async def test_the_docs_show_the_claim_body_that_post_claims_reads_itself(
+    api: httpx.AsyncClient,
+) -> None:
+    """POST /v1/claims validates its body from the raw bytes; the OpenAPI document must
+    still describe that body, with a schema that exists."""
+    spec = (await api.get("/openapi.json")).json()
+    body = spec["paths"]["/v1/claims"]["post"]["requestBody"]
+    ref = body["content"]["application/json"]["schema"]["$ref"]
+    name = ref.rsplit("/", 1)[-1]
+    assert body["required"] and name in spec["components"]["schemas"]
+    assert "subscriber" in spec["components"]["schemas"][name]["properties"]
+
+
+async def test_a_claim_body_that_is_not_json_is_a_422_naming_the_body(
+    api: httpx.AsyncClient, tenant: str
+) -> None:
+    response = await api.post(
+        "/v1/claims",
+        content=b'{"clinic_id": ',
+        headers={**bearer(tenant), "Content-Type": "application/json"},
+    )
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["path"] == "body"

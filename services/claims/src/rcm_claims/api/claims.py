@@ -5,6 +5,7 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Header, Query, Request, status
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import TypeAdapter, ValidationError
 from pydantic_core import ErrorDetails
@@ -72,10 +73,42 @@ async def _refreshed(session: Any, claim: Claim | NewClaim) -> ClaimOut:
     return claim_out(claim)
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=ClaimOut)
+async def claim_body(request: Request) -> ClaimData:
+    """POST /v1/claims's body, validated from its bytes in one pass by pydantic's own JSON
+    parser. FastAPI would decode it to Python objects first and validate those: twice the
+    work, on the busiest endpoint. Errors read as FastAPI's would (body.<field path>)."""
+    try:
+        return ClaimData.model_validate_json(await request.body())
+    except ValidationError as exc:
+        raise RequestValidationError(
+            [
+                {**e, "loc": ("body", *e["loc"])}
+                for e in exc.errors(include_input=False, include_url=False)
+            ]
+        ) from None
+
+
+# the request body as the docs show it (claim_body reads it itself)
+_CLAIM_BODY_DOC = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {"schema": {"$ref": "#/components/schemas/ClaimData-Input"}}
+        },
+    }
+}
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ClaimOut,
+    openapi_extra=_CLAIM_BODY_DOC,
+)
 async def create_claim(
-    body: ClaimData, request: Request, principal: Writer, idempotency_key: IdempotencyKey = None
+    request: Request, principal: Writer, idempotency_key: IdempotencyKey = None
 ) -> Response:
+    body = await claim_body(request)
     runtime = request.app.state.runtime
     if idempotency_key is None:
         # taken in together with the claims of concurrent requests (service/intake.py)
