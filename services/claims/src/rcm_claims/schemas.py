@@ -139,6 +139,12 @@ class BatchIn(_In):
     claims: list[dict[str, Any]] = Field(min_length=1, max_length=5000)
 
 
+class CleanBatchIn(BatchIn):
+    """A batch whose claims are all valid, validated in one pass (the usual case)."""
+
+    claims: list[ClaimData] = Field(min_length=1, max_length=5000)  # type: ignore[assignment]
+
+
 class ClaimSummary(BaseModel):
     id: str
     status: str

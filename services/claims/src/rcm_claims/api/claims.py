@@ -2,12 +2,12 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Body, Header, Query, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from pydantic import TypeAdapter, ValidationError
+from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from rcm_claims.api.deps import Reader, Session, Writer
@@ -19,6 +19,7 @@ from rcm_claims.schemas import (
     BatchOut,
     ClaimOut,
     ClaimPage,
+    CleanBatchIn,
     CorrectionIn,
     HistoryEntry,
     VoidIn,
@@ -32,6 +33,7 @@ from rcm_shared.errors import RcmError, field_path
 from rcm_shared.pagination import decode_cursor, page_of
 
 router = APIRouter(prefix="/v1/claims", tags=["claims"])
+M = TypeVar("M", bound=BaseModel)
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
 
 
@@ -73,12 +75,12 @@ async def _refreshed(session: Any, claim: Claim | NewClaim) -> ClaimOut:
     return claim_out(claim)
 
 
-async def claim_body(request: Request) -> ClaimData:
-    """POST /v1/claims's body, validated from its bytes in one pass by pydantic's own JSON
-    parser. FastAPI would decode it to Python objects first and validate those: twice the
-    work, on the busiest endpoint. Errors read as FastAPI's would (body.<field path>)."""
+def parsed(model: type[M], raw: bytes) -> M:
+    """A request body validated from its bytes in one pass by pydantic's own JSON parser.
+    FastAPI would decode it to Python objects first and validate those: twice the work, on
+    the intake endpoints. Errors read as FastAPI's would (body.<field path>)."""
     try:
-        return ClaimData.model_validate_json(await request.body())
+        return model.model_validate_json(raw)
     except ValidationError as exc:
         raise RequestValidationError(
             [
@@ -88,27 +90,22 @@ async def claim_body(request: Request) -> ClaimData:
         ) from None
 
 
-# the request body as the docs show it (claim_body reads it itself)
-_CLAIM_BODY_DOC = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "application/json": {"schema": {"$ref": "#/components/schemas/ClaimData-Input"}}
-        },
-    }
-}
+def body_doc(schema: str) -> dict[str, Any]:
+    """The request body as the docs show it, for an endpoint that reads it itself."""
+    ref = {"$ref": f"#/components/schemas/{schema}"}
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": ref}}}}
 
 
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=ClaimOut,
-    openapi_extra=_CLAIM_BODY_DOC,
+    openapi_extra=body_doc("ClaimData-Input"),
 )
 async def create_claim(
     request: Request, principal: Writer, idempotency_key: IdempotencyKey = None
 ) -> Response:
-    body = await claim_body(request)
+    body = parsed(ClaimData, await request.body())
     runtime = request.app.state.runtime
     if idempotency_key is None:
         # taken in together with the claims of concurrent requests (service/intake.py)
@@ -138,12 +135,13 @@ async def create_claim(
     return JSONResponse(payload, status_code=code)
 
 
-@router.post("/batch", response_model=BatchOut)
-async def create_batch(body: BatchIn, session: Session, principal: Writer) -> Response:
+@router.post("/batch", response_model=BatchOut, openapi_extra=body_doc("BatchIn"))
+async def create_batch(request: Request, session: Session, principal: Writer) -> Response:
     """Each claim is validated and taken on its own: one bad claim spares the others."""
-    results: list[dict[str, Any] | None] = [None] * len(body.claims)
+    outcomes = _batch_claims(await request.body())
+    results: list[dict[str, Any] | None] = [None] * len(outcomes)
     valid: list[tuple[int, ClaimData]] = []
-    for index, outcome in enumerate(_validated(body.claims)):
+    for index, outcome in enumerate(outcomes):
         if isinstance(outcome, ClaimData):
             valid.append((index, outcome))
             continue
@@ -186,19 +184,17 @@ async def create_batch(body: BatchIn, session: Session, principal: Writer) -> Re
     )
 
 
-_CLAIM_LIST = TypeAdapter(list[ClaimData])
-
-
-def _validated(raw: list[dict[str, Any]]) -> list[ClaimData | list[ErrorDetails]]:
-    """Each raw claim as ClaimData, or its validation errors. The whole list is validated
-    in one call (most batches are clean); only a list with errors is gone through claim
-    by claim, to tell the good ones from the bad."""
+def _batch_claims(raw: bytes) -> list[ClaimData | list[ErrorDetails]]:
+    """Each claim of a batch as ClaimData, or its validation errors. Most batches are
+    clean: one pass over the bytes validates them whole. Only a batch with errors is gone
+    through claim by claim, to tell the good ones from the bad; errors of the batch's own
+    shape (not JSON, no claims, too many) are the request's 422."""
     try:
-        return list(_CLAIM_LIST.validate_python(raw))
-    except ValidationError:
+        return list(parsed(CleanBatchIn, raw).claims)
+    except RequestValidationError:
         pass
     out: list[ClaimData | list[ErrorDetails]] = []
-    for item in raw:
+    for item in parsed(BatchIn, raw).claims:
         try:
             out.append(ClaimData.model_validate(item))
         except ValidationError as exc:
