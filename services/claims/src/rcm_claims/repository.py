@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -11,6 +10,7 @@ from decimal import Decimal
 from typing import Any, TypeVar, cast
 
 from asyncpg import UniqueViolationError
+from pydantic_core import to_json
 from sqlalchemy import Select, Table, and_, case, delete, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -534,8 +534,9 @@ SELECT
 
 def _unnest_insert(table: str, columns: Sequence[tuple[str, str]], first: int) -> str:
     """INSERT of many rows as one statement: one array parameter per column (from `first`
-    on) and $1, the tenant, for every row. json, jsonb and uuid values travel as text."""
-    wire = {"jsonb": "text", "json": "text", "uuid": "text"}
+    on) and $1, the tenant, for every row. json, jsonb, uuid and numeric values travel as
+    text: asyncpg's binary numeric encoding costs four times its text form."""
+    wire = {"jsonb": "text", "json": "text", "uuid": "text", "numeric": "text"}
     names = [name for name, _ in columns]
     arrays = ", ".join(
         f"${first + k}::{wire.get(kind, kind)}[]" for k, (_, kind) in enumerate(columns)
@@ -664,7 +665,12 @@ def _columns(rows: Sequence[Any], columns: Sequence[tuple[str, str]], get: Any) 
     out = []
     for name, kind in columns:
         values = [get(row, name) for row in rows]
-        out.append([json.dumps(v) for v in values] if kind == "jsonb" else values)
+        if kind == "jsonb":
+            # pydantic-core's encoder: several times json.dumps's speed on small values
+            values = [to_json(v).decode() for v in values]
+        elif kind == "numeric":
+            values = [None if v is None else str(v) for v in values]
+        out.append(values)
     return out
 
 

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import json
 from datetime import date
 from typing import Annotated, Any, TypeVar
 
@@ -8,7 +7,7 @@ from fastapi import APIRouter, Body, Header, Query, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ValidationError
-from pydantic_core import ErrorDetails
+from pydantic_core import ErrorDetails, to_json
 
 from rcm_claims.api.deps import Reader, Session, Writer
 from rcm_claims.domain.claim import ClaimData
@@ -179,7 +178,7 @@ async def create_batch(request: Request, session: Session, principal: Writer) ->
     ok = sum(1 for r in final if r["status"] == 201)
     # plain values in the shape of BatchOut: built and encoded once, not validated again
     return Response(
-        json.dumps({"created": ok, "failed": len(final) - ok, "results": final}),
+        to_json({"created": ok, "failed": len(final) - ok, "results": final}),
         media_type="application/json",
     )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import uuid
+import os
 from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -64,10 +64,12 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-def new_pcn() -> str:
-    """CLM01: at most 20 characters; 'C' + 16 hex digits is unique enough, and the
-    database's (tenant, pcn) constraint guards the rest."""
-    return "C" + uuid.uuid4().hex[:16].upper()
+def new_pcns(count: int) -> list[str]:
+    """CLM01s: at most 20 characters; 'C' + 16 random hex digits is unique enough, and
+    the database's (tenant, pcn) constraint guards the rest. One read of the OS's
+    randomness for all of them (see rcm_shared.ids)."""
+    raw = os.urandom(8 * count).hex().upper()
+    return ["C" + raw[i : i + 16] for i in range(0, 16 * count, 16)]
 
 
 class ReferenceCache:
@@ -144,11 +146,12 @@ class ClaimService:
         go in."""
         results: list[NewClaim | RcmError] = [NotFound("claim not found")] * len(datas)
         candidates: list[tuple[int, ClaimData, str]] = []
+        fresh = iter(new_pcns(sum(1 for d in datas if not d.patient_control_number)))
         for index, given in enumerate(datas):
             if self.clinics is not None and given.clinic_id not in self.clinics:
                 results[index] = NotFound("clinic not found", [{"path": "body.clinic_id"}])
                 continue
-            pcn = given.patient_control_number or new_pcn()
+            pcn = given.patient_control_number or next(fresh)
             data = given.model_copy(update={"patient_control_number": pcn})
             candidates.append((index, data, self.patient_key_of(data)))
         if not candidates:
