@@ -139,17 +139,21 @@ async def test_other_tenant_sees_no_claim(api: httpx.AsyncClient, tenant: str) -
     assert "BILLING_PROVIDER_UNKNOWN" in {e["code"] for e in foreign.json()["edits"]}
 
 
-async def test_the_docs_show_the_claim_body_that_post_claims_reads_itself(
-    api: httpx.AsyncClient,
+@pytest.mark.parametrize(
+    ("path", "field"), [("/v1/claims", "subscriber"), ("/v1/claims/batch", "claims")]
+)
+async def test_the_docs_show_the_bodies_the_intake_endpoints_read_themselves(
+    api: httpx.AsyncClient, path: str, field: str
 ) -> None:
-    """POST /v1/claims validates its body from the raw bytes; the OpenAPI document must
-    still describe that body, with a schema that exists."""
+    """The intake endpoints validate their bodies from the raw bytes; the OpenAPI document
+    must still describe those bodies, with schemas that resolve."""
     spec = (await api.get("/openapi.json")).json()
-    body = spec["paths"]["/v1/claims"]["post"]["requestBody"]
-    ref = body["content"]["application/json"]["schema"]["$ref"]
-    name = ref.rsplit("/", 1)[-1]
-    assert body["required"] and name in spec["components"]["schemas"]
-    assert "subscriber" in spec["components"]["schemas"][name]["properties"]
+    body = spec["paths"][path]["post"]["requestBody"]
+    schema = body["content"]["application/json"]["schema"]
+    if "$ref" in schema:
+        schema = spec["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
+    assert body["required"] and field in schema["properties"]
+    assert "$defs" not in schema  # an inline schema must not point at definitions it lacks
 
 
 async def test_a_claim_body_that_is_not_json_is_a_422_naming_the_body(

@@ -89,17 +89,17 @@ def parsed(model: type[M], raw: bytes) -> M:
         ) from None
 
 
-def body_doc(schema: str) -> dict[str, Any]:
+def body_doc(schema: dict[str, Any]) -> dict[str, Any]:
     """The request body as the docs show it, for an endpoint that reads it itself."""
-    ref = {"$ref": f"#/components/schemas/{schema}"}
-    return {"requestBody": {"required": True, "content": {"application/json": {"schema": ref}}}}
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
 
 
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=ClaimOut,
-    openapi_extra=body_doc("ClaimData-Input"),
+    # the schema PUT /v1/claims/{claim_id} puts into the components
+    openapi_extra=body_doc({"$ref": "#/components/schemas/ClaimData-Input"}),
 )
 async def create_claim(
     request: Request, principal: Writer, idempotency_key: IdempotencyKey = None
@@ -134,7 +134,7 @@ async def create_claim(
     return JSONResponse(payload, status_code=code)
 
 
-@router.post("/batch", response_model=BatchOut, openapi_extra=body_doc("BatchIn"))
+@router.post("/batch", response_model=BatchOut, openapi_extra=body_doc(BatchIn.model_json_schema()))
 async def create_batch(request: Request, session: Session, principal: Writer) -> Response:
     """Each claim is validated and taken on its own: one bad claim spares the others."""
     outcomes = _batch_claims(await request.body())
