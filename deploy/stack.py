@@ -476,6 +476,15 @@ def kafka_write_config(cfg: Config) -> Path:
     return props
 
 
+def kraft_cluster_id() -> str:
+    """A random KRaft cluster id (22 base64url characters). One that starts with "-" reads
+    as an option to the storage tool (1 in 64 of them); Kafka's own ids avoid it too."""
+    while True:
+        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
+        if not cluster_id.startswith("-"):
+            return cluster_id
+
+
 def kafka_start(cfg: Config) -> None:
     if read_pid(cfg, "kafka"):
         return
@@ -483,7 +492,7 @@ def kafka_start(cfg: Config) -> None:
     require_free(cfg.controller_port, "the Kafka controller", "RCM_KAFKA_CONTROLLER_PORT")
     props = kafka_write_config(cfg)
     if not (cfg.kafka_dir / "data" / "meta.properties").exists():
-        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
+        cluster_id = kraft_cluster_id()
         say("formatting KRaft storage")
         subprocess.run(
             [

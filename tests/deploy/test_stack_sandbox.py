@@ -4,28 +4,16 @@ which `down` stops."""
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import signal
 import socket
-import sys
 import time
 import urllib.request
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
-from rcm_shared.testing.fixtures import REPO
-
-
-def stack_module() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("stack_under_test", REPO / "deploy" / "stack.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
+from rcm_shared.testing.fixtures import stack_script
 
 
 def free_port() -> int:
@@ -38,7 +26,7 @@ def test_services_and_sandbox_share_the_mailboxes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("RCM_SANDBOX_PORT", "18010")
-    stack = stack_module()
+    stack = stack_script()
     cfg = stack.Config(state=tmp_path)
     eligibility = stack.service_env(cfg, "eligibility")
     claims = stack.service_env(cfg, "claims")
@@ -56,7 +44,7 @@ def test_sandbox_process_starts_is_ready_and_stops(
 ) -> None:
     port = free_port()
     monkeypatch.setenv("RCM_SANDBOX_PORT", str(port))
-    stack = stack_module()
+    stack = stack_script()
     cfg = stack.Config(state=tmp_path)
     try:
         stack.sandbox_start(cfg)

@@ -13,7 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from rcm_shared.testing.fixtures import REPO
+from rcm_shared.testing.fixtures import REPO, stack_script
 
 STACK = [sys.executable, str(REPO / "deploy" / "stack.py")]
 
@@ -98,3 +98,12 @@ def test_up_down_clean_on_private_ports(tmp_path: Path) -> None:
     assert not state.exists()
     # pytest's tmp dirs are 0700, so as root the data lived in the /var/tmp fallback
     assert not (Path("/var/tmp") / f"rcm-pg-{tag}").exists()
+
+
+def test_kraft_cluster_ids_never_start_with_a_dash() -> None:
+    """The storage tool reads an id that starts with "-" as an option and refuses to
+    format: 1 in 64 random ids did, and failed a CI run."""
+    stack = stack_script()
+    ids = [stack.kraft_cluster_id() for _ in range(2000)]
+    assert not any(i.startswith("-") for i in ids)
+    assert all(len(i) == 22 for i in ids) and len(set(ids)) == len(ids)

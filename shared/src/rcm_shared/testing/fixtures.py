@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib.util
 import os
+import sys
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from pathlib import Path
+from types import ModuleType
 from typing import Any, TypeVar
 
 import httpx
@@ -36,6 +39,17 @@ RUN_ID = uuid.uuid4().hex[:8]
 PREFIX = f"t{RUN_ID}."
 
 S = TypeVar("S", bound=ServiceSettings)
+
+
+def stack_script() -> ModuleType:
+    """deploy/stack.py as a module, for tests of its functions (it is a script, not a
+    package)."""
+    spec = importlib.util.spec_from_file_location("stack_under_test", REPO / "deploy" / "stack.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
 
 
 def stack_env() -> dict[str, str]:
