@@ -52,6 +52,18 @@ async def outbox_rows(stack: dict[str, Any], tenant: str) -> list[Any]:
         return list(rows)
 
 
+async def post_claim(
+    api: httpx.AsyncClient, tenant: str, clinic_id: str, pcn: str
+) -> httpx.Response:
+    response = await api.post(
+        "/v1/claims",
+        json=claim_body(clinic_id, patient_control_number=pcn),
+        headers=bearer(tenant),
+    )
+    assert response.status_code == 201, response.text
+    return response
+
+
 async def test_events_are_whole_cloudevents_keyed_by_the_claim(
     api: httpx.AsyncClient, stack: dict[str, Any], tenant: str
 ) -> None:
@@ -83,12 +95,7 @@ async def test_a_number_taken_after_the_check_is_a_conflict_and_writes_nothing(
     """Two requests can both find a control number free; the second one's insert must
     fail whole (no lines, history or events of its claim), as a 409, not a 500."""
     refs = await setup_tenant(api, tenant)
-    first = await api.post(
-        "/v1/claims",
-        json=claim_body(refs["clinic_id"], patient_control_number="RACE-1"),
-        headers=bearer(tenant),
-    )
-    assert first.status_code == 201, first.text
+    first = await post_claim(api, tenant, refs["clinic_id"], "RACE-1")
     data = ClaimData.model_validate(claim_body(refs["clinic_id"], patient_control_number="RACE-1"))
     sessions = app.state.runtime.sessions
     async with sessions() as session:
@@ -117,12 +124,7 @@ async def test_concurrent_posts_are_taken_in_together_each_answered_on_its_own(
     read and one write, and each request still gets its own claim or its own error (a
     control number already taken is a 409 for that request alone)."""
     refs = await setup_tenant(api, tenant)
-    taken = await api.post(
-        "/v1/claims",
-        json=claim_body(refs["clinic_id"], patient_control_number="TAKEN-1"),
-        headers=bearer(tenant),
-    )
-    assert taken.status_code == 201, taken.text
+    taken = await post_claim(api, tenant, refs["clinic_id"], "TAKEN-1")
     sizes: list[int] = []
     create_many = ClaimService.create_many
 
