@@ -7,6 +7,7 @@ import asyncio
 from collections.abc import Sequence
 
 import pytest
+from prometheus_client import REGISTRY
 
 from rcm_shared.coalesce import Coalescer
 
@@ -27,14 +28,14 @@ class Recorder:
 
 async def test_an_idle_coalescer_runs_an_item_at_once_on_its_own() -> None:
     run = Recorder()
-    coalescer = Coalescer(run)
+    coalescer = Coalescer(run, name="test")
     assert await coalescer.submit("t1", 1) == "t1:1"
     assert run.runs == [("t1", [1])]
 
 
 async def test_concurrent_items_share_runs_and_each_caller_gets_its_own_result() -> None:
     run = Recorder()
-    coalescer = Coalescer(run, writers=1)
+    coalescer = Coalescer(run, name="test", writers=1)
     results = await asyncio.gather(*(coalescer.submit("t1", i) for i in range(20)))
     assert results == [f"t1:{i}" for i in range(20)]
     # all 20 were queued before the writer got to run: one run took them all
@@ -43,7 +44,7 @@ async def test_concurrent_items_share_runs_and_each_caller_gets_its_own_result()
 
 async def test_items_that_arrive_during_a_write_go_in_the_next_one() -> None:
     run = Recorder()
-    coalescer = Coalescer(run, writers=1)
+    coalescer = Coalescer(run, name="test", writers=1)
     first = asyncio.create_task(coalescer.submit("t1", 0))
     await asyncio.sleep(0.001)  # the first write is in flight
     later = await asyncio.gather(*(coalescer.submit("t1", i) for i in range(1, 6)))
@@ -54,7 +55,7 @@ async def test_items_that_arrive_during_a_write_go_in_the_next_one() -> None:
 
 async def test_items_of_different_keys_never_share_a_run() -> None:
     run = Recorder()
-    coalescer = Coalescer(run, writers=1)
+    coalescer = Coalescer(run, name="test", writers=1)
     results = await asyncio.gather(
         *(coalescer.submit("t1" if i % 2 else "t2", i) for i in range(10))
     )
@@ -65,14 +66,14 @@ async def test_items_of_different_keys_never_share_a_run() -> None:
 
 async def test_batches_are_capped_at_max_batch() -> None:
     run = Recorder()
-    coalescer = Coalescer(run, max_batch=4, writers=1)
+    coalescer = Coalescer(run, name="test", max_batch=4, writers=1)
     await asyncio.gather(*(coalescer.submit("t1", i) for i in range(11)))
     assert [len(items) for _, items in run.runs] == [4, 4, 3]
 
 
 async def test_a_failing_batch_is_retried_one_by_one_so_only_the_culprit_fails() -> None:
     run = Recorder(fail_on=7)
-    coalescer = Coalescer(run, writers=1)
+    coalescer = Coalescer(run, name="test", writers=1)
     results = await asyncio.gather(
         *(coalescer.submit("t1", i) for i in range(10)), return_exceptions=True
     )
@@ -87,7 +88,7 @@ async def test_a_failing_batch_is_retried_one_by_one_so_only_the_culprit_fails()
 
 async def test_a_caller_that_goes_away_does_not_cancel_the_others_write() -> None:
     run = Recorder(delay=0.05)
-    coalescer = Coalescer(run, writers=1)
+    coalescer = Coalescer(run, name="test", writers=1)
     first = asyncio.create_task(coalescer.submit("t1", 0))
     await asyncio.sleep(0)
     waiting = [asyncio.create_task(coalescer.submit("t1", i)) for i in (1, 2, 3)]
@@ -104,8 +105,17 @@ async def test_a_run_that_returns_the_wrong_number_of_results_fails_its_callers(
     async def short(key: str, items: Sequence[int]) -> list[str]:
         return ["only one"]
 
-    coalescer = Coalescer(short, writers=1)
+    coalescer = Coalescer(short, name="test", writers=1)
     results = await asyncio.gather(
         *(coalescer.submit("t1", i) for i in range(3)), return_exceptions=True
     )
     assert all(isinstance(r, RuntimeError) for r in results)
+
+
+async def test_batch_sizes_are_counted_for_operators() -> None:
+    before = REGISTRY.get_sample_value("rcm_coalesced_batch_size_sum", {"name": "sizes"}) or 0
+    run = Recorder()
+    coalescer = Coalescer(run, name="sizes", writers=1)
+    await asyncio.gather(*(coalescer.submit("t1", i) for i in range(7)))
+    after = REGISTRY.get_sample_value("rcm_coalesced_batch_size_sum", {"name": "sizes"})
+    assert after == before + 7

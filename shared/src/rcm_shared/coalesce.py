@@ -19,6 +19,8 @@ import logging
 from collections.abc import Awaitable, Callable, Hashable, Sequence
 from typing import Generic, TypeVar
 
+from rcm_shared.observability import COALESCED_BATCH
+
 K = TypeVar("K", bound=Hashable)
 T = TypeVar("T")
 R = TypeVar("R")
@@ -31,13 +33,16 @@ class Coalescer(Generic[K, T, R]):
         self,
         run: Callable[[K, Sequence[T]], Awaitable[Sequence[R]]],
         *,
+        name: str,
         max_batch: int = 100,
         writers: int = 2,
     ) -> None:
         """`run(key, items)` returns one result per item, in order; items of one key only.
         Up to `writers` runs are in flight at once, so one batch's round trip overlaps
-        the next batch's Python work."""
+        the next batch's Python work. `name` labels the batch-size histogram
+        (rcm_coalesced_batch_size), which shows how much the grouping saves."""
         self._run = run
+        self._sizes = COALESCED_BATCH.labels(name)
         self._max_batch = max_batch
         self._writers = writers
         self._active = 0
@@ -71,6 +76,7 @@ class Coalescer(Generic[K, T, R]):
             self._active -= 1
 
     async def _run_batch(self, key: K, batch: list[tuple[T, asyncio.Future[R]]]) -> None:
+        self._sizes.observe(len(batch))
         try:
             results = await self._run(key, [item for item, _ in batch])
         except (asyncio.CancelledError, KeyboardInterrupt, SystemExit) as exc:

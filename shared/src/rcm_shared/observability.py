@@ -39,6 +39,12 @@ EVENTS_CONSUMED = Counter(
     "Events consumed, by outcome",
     ["service", "group", "type", "outcome"],
 )
+COALESCED_BATCH = Histogram(
+    "rcm_coalesced_batch_size",
+    "Items written together by one group commit (rcm_shared.coalesce)",
+    ["name"],
+    buckets=(1, 2, 4, 8, 16, 32, 64, 128),
+)
 OUTBOX_LAG = Gauge("rcm_outbox_unsent", "Outbox rows not yet published", ["service"])
 OUTBOX_OLDEST = Gauge(
     "rcm_outbox_oldest_unsent_seconds", "Age of the oldest unsent outbox row", ["service"]

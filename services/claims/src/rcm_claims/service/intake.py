@@ -28,4 +28,5 @@ def claim_intake(sessions: async_sessionmaker[AsyncSession]) -> Intake:
             service = ClaimService(session, tenant_id, actor=actor, clinics=clinics)
             return await service.create_many(claims)
 
-    return Coalescer(run, writers=1)
+    # one writer: while it writes, the next requests gather into a bigger set
+    return Coalescer(run, name="claims.intake", writers=1)
