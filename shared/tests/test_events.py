@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 import pytest
@@ -15,6 +17,8 @@ from rcm_shared.events.catalog import (
     new_event,
     payload_of,
     register,
+    unchecked_envelope,
+    unchecked_event,
 )
 from rcm_shared.events.envelope import CloudEvent
 from rcm_shared.events.reference import ClinicRegistered
@@ -47,6 +51,44 @@ def test_new_event_fills_envelope() -> None:
     assert event.correlationid == event.id
     assert event.data["npi"] == "1245319599"
     assert ClinicRegistered.topic == TOPIC_REFERENCE
+
+
+def test_an_unchecked_envelope_is_what_a_checked_event_would_be() -> None:
+    """Bulk producers skip validation; what they write must still read back as the same
+    event, cause and correlation included."""
+    payload = clinic()
+    cause = new_event(payload, tenant_id="t", source="/rcm/claims", correlation_id="corr-1")
+    at = datetime(2026, 11, 23, 18, 0, tzinfo=UTC)
+    envelope = unchecked_envelope(
+        ClinicRegistered,
+        payload.model_dump(mode="json"),
+        event_id="event-1",
+        tenant_id="t",
+        source="/rcm/claims",
+        time=at,
+        cause=cause,
+    )
+    read = CloudEvent.model_validate_json(json.dumps(envelope))
+    checked = new_event(
+        payload,
+        tenant_id="t",
+        source="/rcm/claims",
+        correlation_id="corr-1",
+        causation_id=cause.id,
+        event_id="event-1",
+    )
+    assert read == checked.model_copy(update={"time": at})
+    assert payload_of(read) == payload
+    built = unchecked_event(
+        ClinicRegistered,
+        payload.model_dump(mode="json"),
+        event_id="event-1",
+        tenant_id="t",
+        source="/rcm/claims",
+        time=at,
+        cause=cause,
+    )
+    assert CloudEvent.model_validate_json(built.to_bytes()) == read
 
 
 def test_new_event_keeps_given_correlation() -> None:

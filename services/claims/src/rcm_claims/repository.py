@@ -32,7 +32,6 @@ from rcm_claims.models import (
 )
 from rcm_shared.errors import Conflict
 from rcm_shared.events.catalog import CATALOG
-from rcm_shared.events.envelope import CloudEvent
 
 T = TypeVar("T", bound=Base)
 
@@ -658,7 +657,8 @@ class IntakeRows:
     claims: list[NewClaim] = field(default_factory=list)
     lines: list[dict[str, Any]] = field(default_factory=list)
     history: list[dict[str, Any]] = field(default_factory=list)
-    events: list[CloudEvent] = field(default_factory=list)
+    # CloudEvent envelopes in JSON form (rcm_shared.events.catalog.unchecked_envelope)
+    events: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _columns(rows: Sequence[Any], columns: Sequence[tuple[str, str]], get: Any) -> list[list[Any]]:
@@ -742,11 +742,11 @@ class IntakeRepository(_Repo):
             *_claim_columns(rows),
             *_columns(rows.lines, _LINE_COLUMNS, dict.__getitem__),
             *_columns(rows.history, _HISTORY_COLUMNS, dict.__getitem__),
-            [e.id for e in rows.events],
-            [CATALOG[e.type].topic for e in rows.events],
-            [e.subject for e in rows.events],
-            [e.type for e in rows.events],
-            [e.model_dump_json(exclude_none=True) for e in rows.events],
+            [e["id"] for e in rows.events],
+            [CATALOG[e["type"]].topic for e in rows.events],
+            [e["subject"] for e in rows.events],
+            [e["type"] for e in rows.events],
+            [to_json(e).decode() for e in rows.events],
         ]
         pg = await self._driver()
         try:

@@ -39,7 +39,7 @@ from rcm_claims.repository import (
 )
 from rcm_claims.service.common import SOURCE, publish
 from rcm_shared.errors import Conflict, InvalidInput, NotFound, RcmError, field_path
-from rcm_shared.events.catalog import unchecked_event
+from rcm_shared.events.catalog import unchecked_envelope
 from rcm_shared.events.claims import (
     ClaimAdjudicated,
     ClaimCorrected,
@@ -249,8 +249,9 @@ class ClaimService:
             ),
         ]
         # ClaimCreated tells what was taken in (a draft); ClaimScrubbed, what became of it.
-        # Their payloads are built in JSON form and not validated again: intake makes two
-        # events per claim, and tests/test_intake.py checks both models accept them.
+        # Payloads and envelopes are built in JSON form and not validated again: intake
+        # makes two events per claim, and tests/test_intake.py checks the envelope and
+        # both payload models accept them.
         common = {
             "claim_id": claim.id,
             "patient_control_number": claim.patient_control_number,
@@ -289,7 +290,7 @@ class ClaimService:
             "edits": edit_rows,
         }
         rows.events += [
-            unchecked_event(
+            unchecked_envelope(
                 model,
                 payload,
                 event_id=next(ids),
