@@ -9,6 +9,7 @@ from rcm_claims.config import ClaimsSettings
 from rcm_claims.domain import codes
 from rcm_claims.handlers import HANDLERS
 from rcm_claims.service.acknowledgments import inbound_worker
+from rcm_claims.service.intake import claim_intake
 from rcm_claims.service.submissions import delivery_worker
 from rcm_shared.messaging.topology import SUBSCRIPTIONS
 from rcm_shared.runtime import ServiceSpec, build_app
@@ -28,4 +29,6 @@ def create_app(settings: ClaimsSettings | None = None, run_workers: bool | None 
         description=("Professional claims: intake, scrubbing, 837P, acknowledgments, lifecycle."),
     )
     codes.load()  # the ICD-10-CM code set, once, before the first request
-    return build_app(spec, run_workers)
+    app = build_app(spec, run_workers)
+    app.state.claim_intake = claim_intake(app.state.runtime)
+    return app

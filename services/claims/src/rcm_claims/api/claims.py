@@ -25,7 +25,6 @@ from rcm_claims.schemas import (
 )
 from rcm_claims.service.claims import ClaimService
 from rcm_claims.service.idempotency import once
-from rcm_claims.service.intake import claim_intake
 from rcm_shared.auth import Principal
 from rcm_shared.db import unit_of_work
 from rcm_shared.errors import RcmError, field_path
@@ -108,8 +107,6 @@ async def create_claim(
     runtime = request.app.state.runtime
     if idempotency_key is None:
         # taken in together with the claims of concurrent requests (service/intake.py)
-        if getattr(request.app.state, "claim_intake", None) is None:
-            request.app.state.claim_intake = claim_intake(runtime.sessions)
         created = await request.app.state.claim_intake.submit(
             (principal.tenant_id, principal.subject, principal.clinic_ids), body
         )

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -65,11 +64,9 @@ def now() -> datetime:
 
 
 def new_pcns(count: int) -> list[str]:
-    """CLM01s: at most 20 characters; 'C' + 16 random hex digits is unique enough, and
-    the database's (tenant, pcn) constraint guards the rest. One read of the OS's
-    randomness for all of them (see rcm_shared.ids)."""
-    raw = os.urandom(8 * count).hex().upper()
-    return ["C" + raw[i : i + 16] for i in range(0, 16 * count, 16)]
+    """CLM01s: at most 20 characters; 'C' + the first 16 hex digits of a random UUID is
+    unique enough, and the database's (tenant, pcn) constraint guards the rest."""
+    return ["C" + u[:8].upper() + u[9:13].upper() + u[14:18].upper() for u in uuid4_strings(count)]
 
 
 class ReferenceCache:
@@ -164,37 +161,45 @@ class ClaimService:
                 [d.patient_control_number or "" for _, d, _ in candidates],
                 *self._fact_keys([(d, key) for _, d, key in candidates]),
             )
-            today = now().date()
-            seen: set[str] = set()
-            ids = iter(uuid4_strings(3 * len(candidates)))  # each claim and its two events
-            writing: asyncio.Future[None] | None = None
             async with self.intake.atomic() if chunked else contextlib.nullcontext():
-                try:
-                    for start in range(0, len(candidates), WRITE_CHUNK):
-                        rows = IntakeRows()
-                        for index, data, key in candidates[start : start + WRITE_CHUNK]:
-                            pcn = data.patient_control_number or ""
-                            if pcn in facts.taken_pcns or pcn in seen:
-                                results[index] = Conflict(
-                                    "patient control number already used",
-                                    [{"path": "body.patient_control_number"}],
-                                )
-                                continue
-                            seen.add(pcn)
-                            results[index] = self._take(
-                                data, key, original, facts, today, rows, ids
-                            )
-                        if writing is not None:
-                            await writing
-                        writing = asyncio.ensure_future(self.intake.insert(rows))
-                        await asyncio.sleep(0)  # the statement leaves before the next chunk
-                    if writing is not None:
-                        await writing
-                finally:
-                    # whatever failed, the connection is free again before the rollback
-                    if writing is not None and not writing.done():
-                        await asyncio.wait([writing])
+                await self._write_in_chunks(candidates, facts, original, results)
         return results
+
+    async def _write_in_chunks(
+        self,
+        candidates: list[tuple[int, ClaimData, str]],
+        facts: IntakeFacts,
+        original: Claim | None,
+        results: list[NewClaim | RcmError],
+    ) -> None:
+        """Scrubs chunk k+1 while chunk k's statement runs; fills `results` in place."""
+        today = now().date()
+        seen: set[str] = set()
+        ids = iter(uuid4_strings(3 * len(candidates)))  # each claim and its two events
+        writing: asyncio.Future[None] | None = None
+        try:
+            for start in range(0, len(candidates), WRITE_CHUNK):
+                rows = IntakeRows()
+                for index, data, key in candidates[start : start + WRITE_CHUNK]:
+                    pcn = data.patient_control_number or ""
+                    if pcn in facts.taken_pcns or pcn in seen:
+                        results[index] = Conflict(
+                            "patient control number already used",
+                            [{"path": "body.patient_control_number"}],
+                        )
+                        continue
+                    seen.add(pcn)
+                    results[index] = self._take(data, key, original, facts, today, rows, ids)
+                if writing is not None:
+                    await writing
+                writing = asyncio.ensure_future(self.intake.insert(rows))
+                await asyncio.sleep(0)  # the statement leaves before the next chunk
+            if writing is not None:
+                await writing
+        finally:
+            # whatever failed, the connection is free again before the rollback
+            if writing is not None and not writing.done():
+                await asyncio.wait([writing])
 
     def _take(
         self,

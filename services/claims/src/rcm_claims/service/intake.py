@@ -6,14 +6,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
 from rcm_claims.domain.claim import ClaimData
 from rcm_claims.repository import NewClaim
 from rcm_claims.service.claims import ClaimService
 from rcm_shared.coalesce import Coalescer
 from rcm_shared.db import unit_of_work
 from rcm_shared.errors import RcmError
+from rcm_shared.runtime import Runtime
 
 # Claims go together only when everything but the claim is the same: the tenant, the
 # actor the history names, and the clinics the caller may use.
@@ -21,10 +20,13 @@ IntakeKey = tuple[str, str, frozenset[str] | None]
 Intake = Coalescer[IntakeKey, ClaimData, NewClaim | RcmError]
 
 
-def claim_intake(sessions: async_sessionmaker[AsyncSession]) -> Intake:
+def claim_intake(runtime: Runtime) -> Intake:
+    """Made with the app; the runtime's sessions exist once the app has started."""
+
     async def run(key: IntakeKey, claims: Sequence[ClaimData]) -> list[NewClaim | RcmError]:
         tenant_id, actor, clinics = key
-        async with unit_of_work(sessions) as session:
+        assert runtime.sessions is not None
+        async with unit_of_work(runtime.sessions) as session:
             service = ClaimService(session, tenant_id, actor=actor, clinics=clinics)
             return await service.create_many(claims)
 
