@@ -29,7 +29,8 @@ from rcm_eligibility.config import EligibilitySettings
 from rcm_remittance.app import create_app as remittance_app
 from rcm_remittance.config import RemittanceSettings
 from rcm_remittance.domain.x835 import ClaimPayment, RemittanceHeader, read_835
-from rcm_shared.testing.fixtures import REPO, bearer, running, settings_for
+from rcm_shared.mailbox import pending_files
+from rcm_shared.testing.fixtures import REPO, bearer, running, settings_for, wait_for
 
 # deploy/ is not an installed package: the demo and the sandbox import from the repo root
 if str(REPO) not in sys.path:
@@ -141,6 +142,13 @@ async def test_a_billing_day(stack: dict[str, Any], tenant: str, tmp_path: Path)
         apis = Apis(eligibility, claims, remittance, denials, sandbox)
         day = build_day(tenant, date.today(), patients=PATIENTS, seed=11)
         outcome = await run_day(apis, day, say=lambda _: None)
+
+        # The day ends when no claim waits for its 835; an 835 that only reverses or
+        # adjusts can still be in the mailbox then. Compare once every file is posted.
+        async def mailbox_drained() -> bool:
+            return not pending_files(mailbox["remittance"])
+
+        await wait_for(mailbox_drained, timeout=60, what="every 835 in the mailbox posted")
 
         truth = (await sandbox.get("/sandbox/truth", params={"tenant_id": tenant})).json()
         by_pcn = {t["patient_control_number"]: t for t in truth["claims"]}
