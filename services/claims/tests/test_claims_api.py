@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from rcm_claims.app import create_app
 from rcm_claims.config import ClaimsSettings
+from rcm_claims.schemas import ClaimOut
 from rcm_shared.messaging.tables import outbox
 from rcm_shared.testing.fixtures import bearer, running, settings_for
 
@@ -104,6 +105,48 @@ async def test_idempotency_key(api: httpx.AsyncClient, tenant: str) -> None:
     assert other.status_code == 409
     listed = (await api.get("/v1/claims", headers=bearer(tenant))).json()
     assert len(listed["items"]) == 1
+
+
+async def test_a_new_claim_answers_as_claim_out_encodes_it_and_as_it_reads_back(
+    api: httpx.AsyncClient, tenant: str
+) -> None:
+    # the answer is spliced from the stored `data` text (api/claims.py created_json)
+    refs = await setup_tenant(api, tenant)
+    body = claim_body(refs["clinic_id"], diagnosis_codes=["E11", "I10"], total_charge="999.00")
+    created = await api.post("/v1/claims", json=body, headers=bearer(tenant))
+    assert created.status_code == 201
+    encoded = ClaimOut.model_validate_json(created.content).model_dump_json()
+    assert created.content == encoded.encode()
+    assert created.json()["edits"] and created.json()["status"] == "scrub_failed"
+    fetched = await api.get(f"/v1/claims/{created.json()['id']}", headers=bearer(tenant))
+    assert fetched.json() == created.json()
+
+
+async def test_claim_intake_checks_token_scope_and_idempotency_key_before_reading(
+    api: httpx.AsyncClient, stack: dict[str, Any], tenant: str
+) -> None:
+    refs = await setup_tenant(api, tenant)
+    body = claim_body(refs["clinic_id"])
+    unsigned = await api.post("/v1/claims", json=body)
+    assert unsigned.status_code == 401
+    reader = await api.post("/v1/claims", json=body, headers=bearer(tenant, ["claims:read"]))
+    assert reader.status_code == 403
+    too_long = await api.post(
+        "/v1/claims", json=body, headers={**bearer(tenant), "Idempotency-Key": "k" * 201}
+    )
+    assert too_long.status_code == 422
+    assert [d["path"] for d in too_long.json()["detail"]] == ["header.Idempotency-Key"]
+    assert await event_types(stack, tenant) == []
+
+
+async def test_the_docs_show_the_idempotency_key_header_of_claim_intake(
+    api: httpx.AsyncClient,
+) -> None:
+    spec = (await api.get("/openapi.json")).json()
+    parameters = spec["paths"]["/v1/claims"]["post"]["parameters"]
+    assert [(p["name"], p["in"], p["schema"]["maxLength"]) for p in parameters] == [
+        ("Idempotency-Key", "header", 200)
+    ]
 
 
 async def test_batch_reports_each_claim(api: httpx.AsyncClient, tenant: str) -> None:

@@ -31,4 +31,4 @@ def claim_intake(runtime: Runtime) -> Intake:
             return await service.create_many(claims)
 
     # one writer: while it writes, the next requests gather into a bigger set
-    return Coalescer(run, name="claims.intake", writers=1)
+    return Coalescer(run, name="claims.intake", writers=2)
