@@ -372,8 +372,15 @@ def pg_start(cfg: Config, bindir: Path) -> None:
         "unix_socket_directories=",
         "-c",
         "max_connections=300",
+        # Sized for a day of intake on a developer machine: with 256MB and 1GB of WAL,
+        # benchmarks and the test suite forced a checkpoint every few minutes and left
+        # backends writing dirty pages themselves (request stalls of up to a second).
         "-c",
-        "shared_buffers=256MB",
+        "shared_buffers=1GB",
+        "-c",
+        "max_wal_size=4GB",
+        "-c",
+        "checkpoint_timeout=15min",
         "-c",
         "log_min_messages=warning",
     ]

@@ -4,6 +4,7 @@ statement leaves in the database, and what it leaves when it fails."""
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -24,6 +25,7 @@ from rcm_shared.events.claims import ClaimCreated, ClaimScrubbed
 from rcm_shared.events.envelope import CloudEvent
 from rcm_shared.ids import uuid4_strings
 from rcm_shared.messaging.tables import outbox
+from rcm_shared.runtime import GC_YOUNG_THRESHOLD
 from rcm_shared.testing.fixtures import bearer, running, settings_for
 
 from .factories import claim_body, setup_tenant
@@ -173,3 +175,9 @@ async def test_statements_run_with_plans_that_ignore_which_tenant_asks(app: Fast
     async with running(app), app.state.runtime.sessions() as session:
         mode = (await session.execute(text("SHOW plan_cache_mode"))).scalar_one()
     assert mode == "force_generic_plan"
+
+
+async def test_a_started_service_collects_young_garbage_in_large_sets(app: FastAPI) -> None:
+    # the default (700) ran the cyclic collector several times per claim taken in
+    async with running(app):
+        assert gc.get_threshold()[0] == GC_YOUNG_THRESHOLD
