@@ -22,6 +22,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import httpx
 
 from bench.common import (
@@ -120,6 +121,23 @@ def claim(template: dict[str, Any], n: int) -> dict[str, Any]:
     return body
 
 
+async def forget_tenant(tenant: str) -> None:
+    """Delete what the run wrote: every row of its tenant, and the baseline's rows. Each
+    run adds some 50,000 claims; kept, they grew claims_test past the memory PostgreSQL
+    caches, and each later run (and the test suite) measured a slower database."""
+    conn = await asyncpg.connect(plain_dsn("claims"))
+    try:
+        tables = await conn.fetch(
+            "SELECT table_name FROM information_schema.columns "
+            "WHERE table_schema = 'public' AND column_name = 'tenant_id'"
+        )
+        for row in tables:
+            await conn.execute(f'DELETE FROM "{row["table_name"]}" WHERE tenant_id = $1', tenant)
+        await conn.execute("DROP TABLE IF EXISTS bench.baseline")
+    finally:
+        await conn.close()
+
+
 def wrk_rounds(
     base_url: str,
     claims_url: str,
@@ -171,6 +189,7 @@ def wrk_rounds(
 async def run(seconds: float, concurrency: int, rounds: int) -> None:
     logs = Path(tempfile.mkdtemp(prefix="bench-"))
     claims_port, base_port = free_port(), free_port()
+    tenant = f"bench-{uuid.uuid4().hex[:8]}"
     service = start(
         [PY, "-m", "rcm_claims", "serve", "--role", "api"],
         claims_env(claims_port),
@@ -195,7 +214,6 @@ async def run(seconds: float, concurrency: int, rounds: int) -> None:
         base_url = f"http://127.0.0.1:{base_port}"
         wait_ready(f"{claims_url}/healthz")
         wait_ready(f"{base_url}/docs")
-        tenant = f"bench-{uuid.uuid4().hex[:8]}"
         template_claim = setup(claims_url, tenant)
         headers = bearer(tenant)
         # warm both up (connection pools, code paths)
@@ -278,6 +296,7 @@ async def run(seconds: float, concurrency: int, rounds: int) -> None:
         for proc in (service, baseline):
             proc.terminate()
             proc.wait(timeout=30)
+        await forget_tenant(tenant)
 
 
 def main() -> None:
