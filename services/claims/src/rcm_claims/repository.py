@@ -672,6 +672,22 @@ class IntakeRows:
 
 
 class IntakeRepository(_Repo):
+    """Intake's set-based statements. On the session's connection, or on an asyncpg
+    connection of its own (`over`), when no ORM work shares the transaction."""
+
+    _connection: Any = None
+
+    @classmethod
+    def over(cls, connection: Any, session: AsyncSession, tenant_id: str) -> IntakeRepository:
+        repo = cls(session, tenant_id)
+        repo._connection = connection
+        return repo
+
+    async def _driver(self) -> Any:
+        if self._connection is not None:
+            return self._connection
+        return await super()._driver()
+
     async def facts(
         self,
         pcns: Sequence[str],

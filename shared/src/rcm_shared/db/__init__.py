@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import DateTime, MetaData, String, func
 from sqlalchemy.ext.asyncio import (
@@ -76,3 +77,17 @@ async def unit_of_work(
     """Infrastructure owns the transaction: commit on success, roll back on any error."""
     async with sessions() as session, session.begin():
         yield session
+
+
+@asynccontextmanager
+async def driver_connection(engine: AsyncEngine) -> AsyncIterator[Any]:
+    """A pooled asyncpg connection without a Session or Connection around it, for a hot
+    path of raw statements (group-committed claim intake), where the ORM's session,
+    transaction and flush bookkeeping cost more than the statements' own Python work.
+    No transaction is opened: each statement is atomic on its own unless the caller
+    opens one on the connection."""
+    pooled = await engine.raw_connection()
+    try:
+        yield pooled.driver_connection
+    finally:
+        pooled.close()  # back to the pool

@@ -106,6 +106,7 @@ class ClaimService:
         actor: str,
         clinics: frozenset[str] | None = None,
         cause: CloudEvent | None = None,
+        intake: IntakeRepository | None = None,
     ) -> None:
         self.session = session
         self.tenant_id = tenant_id
@@ -114,7 +115,7 @@ class ClaimService:
         self.cause = cause
         self.claims = ClaimRepository(session, tenant_id)
         self.refs = ReferenceCache(session, tenant_id)
-        self.intake = IntakeRepository(session, tenant_id)
+        self.intake = intake or IntakeRepository(session, tenant_id)
 
     # ------------------------------------------------------------------ reads
 

@@ -7,10 +7,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from rcm_claims.domain.claim import ClaimData
-from rcm_claims.repository import NewClaim
+from rcm_claims.repository import IntakeRepository, NewClaim
 from rcm_claims.service.claims import ClaimService
 from rcm_shared.coalesce import Coalescer
-from rcm_shared.db import unit_of_work
+from rcm_shared.db import driver_connection
 from rcm_shared.errors import RcmError
 from rcm_shared.runtime import Runtime
 
@@ -25,9 +25,13 @@ def claim_intake(runtime: Runtime) -> Intake:
 
     async def run(key: IntakeKey, claims: Sequence[ClaimData]) -> list[NewClaim | RcmError]:
         tenant_id, actor, clinics = key
-        assert runtime.sessions is not None
-        async with unit_of_work(runtime.sessions) as session:
-            service = ClaimService(session, tenant_id, actor=actor, clinics=clinics)
+        assert runtime.engine is not None and runtime.sessions is not None
+        # New claims touch no ORM object: their statements run on a bare pooled
+        # connection (one atomic statement per batch of up to WRITE_CHUNK claims), not
+        # through a session's transaction and flushes. The session is never used.
+        async with driver_connection(runtime.engine) as pg, runtime.sessions() as session:
+            intake = IntakeRepository.over(pg, session, tenant_id)
+            service = ClaimService(session, tenant_id, actor=actor, clinics=clinics, intake=intake)
             return await service.create_many(claims)
 
     # one writer: while it writes, the next requests gather into a bigger set
