@@ -3,6 +3,7 @@ validation, and that a change and its event commit together."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -173,3 +174,26 @@ async def test_pay_to_address_round_trips(api: httpx.AsyncClient, tenant: str) -
     assert got["pay_to_address"] == {**lockbox, "line2": None}
     cleared = await api.put(f"/v1/clinics/{got['id']}", json=body(), headers=bearer(tenant))
     assert cleared.json()["pay_to_address"] is None
+
+
+async def test_each_answer_carries_a_request_id_and_lands_on_its_routes_histogram(
+    api: httpx.AsyncClient, tenant: str
+) -> None:
+    fresh = await api.get("/v1/clinics", headers=bearer(tenant))
+    assert re.fullmatch(r"[0-9a-f]{32}", fresh.headers["x-request-id"])
+    assert fresh.headers["x-correlation-id"] == fresh.headers["x-request-id"]
+    given = await api.get("/v1/clinics", headers={**bearer(tenant), "X-Request-Id": "visit-7"})
+    assert given.headers["x-request-id"] == "visit-7"
+    before = _count(await api.get("/metrics"))
+    await api.get("/v1/clinics", headers=bearer(tenant))
+    # the same series again (remembered by the middleware), one request more
+    assert _count(await api.get("/metrics")) == before + 1
+
+
+def _count(metrics: httpx.Response) -> float:
+    for line in metrics.text.splitlines():
+        if line.startswith("rcm_http_request_duration_seconds_count{") and all(
+            part in line for part in ('method="GET"', 'route="/v1/clinics"', 'status="200"')
+        ):
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0
