@@ -101,6 +101,20 @@ async def test_a_caller_that_goes_away_does_not_cancel_the_others_write() -> Non
     assert ("t1", [1, 2, 3]) in run.runs  # its item was still written with the others
 
 
+async def test_the_caller_that_started_the_writes_can_go_away_too() -> None:
+    run = Recorder(delay=0.05)
+    coalescer = Coalescer(run, name="test", writers=1)
+    first = asyncio.create_task(coalescer.submit("t1", 0))
+    await asyncio.sleep(0)
+    later = [asyncio.create_task(coalescer.submit("t1", i)) for i in (1, 2)]
+    await asyncio.sleep(0.01)
+    first.cancel()  # its batch is being written; the next one waits behind it
+    assert [await w for w in later] == ["t1:1", "t1:2"]
+    with pytest.raises(asyncio.CancelledError):
+        await first
+    assert run.runs == [("t1", [0]), ("t1", [1, 2])]
+
+
 async def test_a_run_that_returns_the_wrong_number_of_results_fails_its_callers() -> None:
     async def short(key: str, items: Sequence[int]) -> list[str]:
         return ["only one"]

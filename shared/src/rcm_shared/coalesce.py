@@ -57,9 +57,10 @@ class Coalescer(Generic[K, T, R]):
             task = asyncio.create_task(self._drain())
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
-        # shielded: a caller that goes away (client disconnect) does not cancel the write
-        # that carries other callers' items too
-        return await asyncio.shield(future)
+        # A caller that goes away (client disconnect) cancels only its own future: the
+        # write runs in the drain task, which carries on for the others, and a cancelled
+        # future is skipped when results are handed out.
+        return await future
 
     async def _drain(self) -> None:
         try:
