@@ -152,30 +152,21 @@ def wrk_rounds(
     # wrk puts a new member id into every request: one patient with thousands of
     # identical claims is no billing day, and skews the duplicate check's plans
     body_template = template_body(template_claim)
-    base_rates, our_rates = [], []
+    base_rates: list[float] = []
+    our_rates: list[float] = []
+    sides = (
+        ("baseline: FastAPI + asyncpg insert", f"{base_url}/insert", {}, base_rates),
+        ("POST /v1/claims (scrub + outbox)", f"{claims_url}/v1/claims", headers, our_rates),
+    )
     for n in range(1, rounds + 1):
         # turns, so a slow spell of the machine (a checkpoint, a noisy neighbour)
         # falls on both sides rather than on one
-        row, rps, _ = drive_wrk(
-            f"{n}. baseline: FastAPI + asyncpg insert",
-            f"{base_url}/insert",
-            body_template,
-            {},
-            concurrency,
-            seconds,
-        )
-        print(row)
-        base_rates.append(rps)
-        row, rps, _ = drive_wrk(
-            f"{n}. POST /v1/claims (scrub + outbox)",
-            f"{claims_url}/v1/claims",
-            body_template,
-            headers,
-            concurrency,
-            seconds,
-        )
-        print(row)
-        our_rates.append(rps)
+        for name, url, side_headers, rates in sides:
+            row, rps, _ = drive_wrk(
+                f"{n}. {name}", url, body_template, side_headers, concurrency, seconds
+            )
+            print(row)
+            rates.append(rps)
     base_rps, ours_rps = sum(base_rates) / rounds, sum(our_rates) / rounds
     ratios = [o / b for o, b in zip(our_rates, base_rates, strict=True)]
     print("load generator: wrk (2 threads)")

@@ -673,15 +673,11 @@ class IntakeRows:
 
 class IntakeRepository(_Repo):
     """Intake's set-based statements. On the session's connection, or on an asyncpg
-    connection of its own (`over`), when no ORM work shares the transaction."""
+    `connection` of its own, when no ORM work shares the transaction."""
 
-    _connection: Any = None
-
-    @classmethod
-    def over(cls, connection: Any, session: AsyncSession, tenant_id: str) -> IntakeRepository:
-        repo = cls(session, tenant_id)
-        repo._connection = connection
-        return repo
+    def __init__(self, session: AsyncSession, tenant_id: str, connection: Any = None) -> None:
+        super().__init__(session, tenant_id)
+        self._connection = connection
 
     async def _driver(self) -> Any:
         if self._connection is not None:

@@ -68,34 +68,15 @@ def claim_out(claim: Claim | NewClaim) -> ClaimOut:
     )
 
 
+# ClaimOut's fields but its last, "claim", in ClaimOut's order
+_HEAD_FIELDS = tuple(name for name in ClaimOut.model_fields if name != "claim")
+
+
 def created_json(claim: NewClaim) -> bytes:
     """ClaimOut's JSON for a claim intake just wrote, without encoding its ClaimData a
     second time: the `data` column's text is spliced in as "claim", ClaimOut's last field.
     tests/test_claims_api.py checks it against ClaimOut's own encoding."""
-    head = to_json(
-        {
-            "id": claim.id,
-            "status": claim.status,
-            "patient_control_number": claim.patient_control_number,
-            "clinic_id": claim.clinic_id,
-            "payer_id": claim.payer_id,
-            "frequency_code": claim.frequency_code,
-            "original_claim_id": claim.original_claim_id,
-            "replaced_by_claim_id": claim.replaced_by_claim_id,
-            "payer_claim_control_number": claim.payer_claim_control_number,
-            "total_charge": claim.total_charge,
-            "paid_amount": claim.paid_amount,
-            "patient_responsibility": claim.patient_responsibility,
-            "service_date_from": claim.service_date_from,
-            "service_date_to": claim.service_date_to,
-            "edits": claim.edits,
-            "rejection_reasons": claim.rejection_reasons,
-            "created_at": claim.created_at,
-            "updated_at": claim.updated_at,
-            "submitted_at": claim.submitted_at,
-            "version": claim.version,
-        }
-    )
+    head = to_json({name: getattr(claim, name) for name in _HEAD_FIELDS})
     return b"".join((head[:-1], b',"claim":', claim.data_json.encode(), b"}"))
 
 

@@ -30,9 +30,10 @@ def claim_intake(runtime: Runtime) -> Intake:
         # connection (one atomic statement per batch of up to WRITE_CHUNK claims), not
         # through a session's transaction and flushes. The session is never used.
         async with driver_connection(runtime.engine) as pg, runtime.sessions() as session:
-            intake = IntakeRepository.over(pg, session, tenant_id)
+            intake = IntakeRepository(session, tenant_id, connection=pg)
             service = ClaimService(session, tenant_id, actor=actor, clinics=clinics, intake=intake)
             return await service.create_many(claims)
 
-    # one writer: while it writes, the next requests gather into a bigger set
+    # two writers: one batch's round trips overlap the next batch's Python work, and
+    # the requests that arrive meanwhile gather into the batch after
     return Coalescer(run, name="claims.intake", writers=2)
