@@ -12,6 +12,7 @@ from sqlalchemy import select
 from rcm_claims.app import create_app
 from rcm_claims.config import ClaimsSettings
 from rcm_claims.schemas import ClaimOut
+from rcm_shared.direct_routes import DirectRoute, documented_operations
 from rcm_shared.messaging.tables import outbox
 from rcm_shared.testing.fixtures import bearer, running, settings_for
 
@@ -147,6 +148,19 @@ async def test_the_docs_show_the_idempotency_key_header_of_claim_intake(
     assert [(p["name"], p["in"], p["schema"]["maxLength"]) for p in parameters] == [
         ("Idempotency-Key", "header", 200)
     ]
+
+
+def test_claim_intake_is_served_directly_and_every_direct_route_is_documented() -> None:
+    app = create_app(settings_for(ClaimsSettings, "claims"), run_workers=False)
+    direct = [
+        (route.path, method)
+        for route in app.router.routes
+        if isinstance(route, DirectRoute)
+        for method in route.methods or ()
+        if method != "HEAD"
+    ]
+    assert ("/v1/claims", "POST") in direct
+    assert set(direct) <= documented_operations(app)
 
 
 async def test_batch_reports_each_claim(api: httpx.AsyncClient, tenant: str) -> None:

@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from rcm_shared.db import make_engine, make_sessionmaker
 from rcm_shared.db.migrations import upgrade_to_head
+from rcm_shared.direct_routes import DirectRoute, serve_directly
 from rcm_shared.errors import install_error_handlers
 from rcm_shared.messaging.consumer import BatchHandler, ConsumerRunner, Handler
 from rcm_shared.messaging.relay import OutboxRelay
@@ -44,6 +45,8 @@ class ServiceSpec:
     settings: ServiceSettings
     service_dir: Path  # holds alembic.ini and migrations/
     routers: Sequence[APIRouter] = ()
+    # hot endpoints that skip FastAPI's per-route layers (rcm_shared.direct_routes)
+    direct_routes: Sequence[DirectRoute] = ()
     handlers: dict[str, Handler] = field(default_factory=dict)
     # Opt-in: event types whose events of one partition batch are handled together in one
     # transaction (see rcm_shared.messaging.consumer); empty keeps one event per transaction.
@@ -205,6 +208,7 @@ def build_app(spec: ServiceSpec, run_workers: bool | None = None) -> FastAPI:
     if settings.role != "worker":
         for router in spec.routers:
             app.include_router(router)
+        serve_directly(app, spec.direct_routes)
     return app
 
 

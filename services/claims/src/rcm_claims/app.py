@@ -4,7 +4,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from rcm_claims.api import router
+from rcm_claims.api import direct_routes, routers
 from rcm_claims.config import ClaimsSettings
 from rcm_claims.domain import codes
 from rcm_claims.handlers import HANDLERS
@@ -22,7 +22,8 @@ def create_app(settings: ClaimsSettings | None = None, run_workers: bool | None 
         name="claims",
         settings=settings or ClaimsSettings(),
         service_dir=SERVICE_DIR,
-        routers=[router],
+        routers=routers,
+        direct_routes=direct_routes,
         handlers=HANDLERS,
         subscriptions=SUBSCRIPTIONS["claims"],
         workers=[delivery_worker, inbound_worker],

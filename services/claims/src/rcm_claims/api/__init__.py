@@ -1,10 +1,11 @@
 """HTTP routers of the claims service."""
 
-from fastapi import APIRouter
-
 from rcm_claims.api import claims, operations, reference
 
-router = APIRouter()
-# claims first: routes are tried in order, and claim intake is the busiest path
-for module in (claims, reference, operations):
-    router.include_router(module.router)
+# Included side by side, not under one parent router: each level of inclusion costs
+# FastAPI's routing some µs per request. Claims first: routes are tried in order, and
+# claim intake is the busiest path.
+routers = [claims.router, reference.router, operations.router]
+direct_routes = claims.direct_routes
+
+__all__ = ["direct_routes", "routers"]

@@ -27,6 +27,7 @@ from rcm_claims.service.claims import ClaimService
 from rcm_claims.service.idempotency import once
 from rcm_shared.auth import Principal, authorize
 from rcm_shared.db import unit_of_work
+from rcm_shared.direct_routes import DirectRoute
 from rcm_shared.errors import RcmError, field_path
 from rcm_shared.pagination import decode_cursor, page_of
 
@@ -169,6 +170,11 @@ async def create_claim(request: Request) -> Response:
             session, principal.tenant_id, idempotency_key, body.model_dump(mode="json"), run
         )
     return JSONResponse(payload, status_code=code)
+
+
+# Claim intake is served ahead of FastAPI's routing (rcm_shared.direct_routes): the
+# declaration above documents it, this serves it.
+direct_routes = [DirectRoute("/v1/claims", create_claim, "POST")]
 
 
 @router.post("/batch", response_model=BatchOut, openapi_extra=body_doc(BatchIn.model_json_schema()))
