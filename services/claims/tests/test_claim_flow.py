@@ -181,6 +181,53 @@ async def test_277ca_accepts_and_rejects_single_claims(api: httpx.AsyncClient, t
     assert fixed.json()["status"] == "ready"
 
 
+async def test_a_claim_for_services_already_billed_is_a_duplicate(
+    api: httpx.AsyncClient, tenant: str
+) -> None:
+    """Same patient, payer, date of service, procedure and charge as a claim submitted
+    and not voided: DUPLICATE_CLAIM, found in the database, naming that claim."""
+    refs = await setup_tenant(api, tenant)
+    h = bearer(tenant)
+
+    async def post(body: dict[str, Any]) -> dict[str, Any]:
+        response = await api.post("/v1/claims", json=body, headers=h)
+        assert response.status_code == 201, response.text
+        return dict(response.json())
+
+    def duplicate_edits(claim: dict[str, Any]) -> list[str]:
+        return [e["message"] for e in claim["edits"] if e["code"] == "DUPLICATE_CLAIM"]
+
+    body = claim_body(refs["clinic_id"])
+    first = await post(body)
+    # not sent yet: a second claim is no duplicate of a claim still in the office
+    unsent_twin = await post(body)
+    assert duplicate_edits(unsent_twin) == []
+
+    await submit(api, tenant, [first["id"]])
+    twin = await post(body)
+    assert twin["status"] == "scrub_failed"
+    [message] = duplicate_edits(twin)
+    assert first["id"] in message
+    # other charges, or another patient, are other services
+    other = {
+        **body,
+        "lines": [{**ln, "charge": str(Decimal(ln["charge"]) + 1)} for ln in body["lines"]],
+    }
+    other["total_charge"] = str(sum(Decimal(ln["charge"]) for ln in other["lines"]))
+    assert duplicate_edits(await post(other)) == []
+    assert duplicate_edits(await post(claim_body(refs["clinic_id"]))) == []
+
+    # rejected by the payer's front end: it is fixed and sent again, so it still counts
+    ack = ack_277ca([ClaimAnswer(first["patient_control_number"], "195.5", False)])
+    assert (await api.post("/v1/acknowledgments", content=ack, headers=h)).status_code == 201
+    assert (await status_of(api, tenant, first["id"]))["status"] == "rejected"
+    assert duplicate_edits(await post(body))
+    # voided: the services are no longer billed, a new claim may carry them
+    voided = await api.post(f"/v1/claims/{first['id']}/void", json={"reason": "wrong"}, headers=h)
+    assert voided.json()["status"] == "voided"
+    assert duplicate_edits(await post(body)) == []
+
+
 async def test_999_rejects_a_transaction(api: httpx.AsyncClient, tenant: str) -> None:
     refs = await setup_tenant(api, tenant)
     claims = await ready_claims(api, tenant, refs, 2)
@@ -211,6 +258,11 @@ async def test_malformed_acknowledgment_is_422_and_kept(
         f"/v1/acknowledgments/{detail['acknowledgment_id']}/raw", headers=bearer(tenant)
     )
     assert raw.text == broken
+    # sent again, it is refused again, naming the file kept the first time
+    again = await api.post("/v1/acknowledgments", content=broken, headers=bearer(tenant))
+    assert again.status_code == 422
+    assert again.json()["detail"]["acknowledgment_id"] == detail["acknowledgment_id"]
+    assert again.json()["detail"]["element_position"] == 1
 
 
 async def produce_twice(stack: dict[str, Any], tenant: str, payload: EventPayload) -> None:

@@ -55,6 +55,10 @@ SUBMITTABLE = {S.READY}
 FINAL = {S.CORRECTED, S.VOIDED, S.CLOSED}
 # Sent to the payer at least once: a void or correction must go out as frequency 8 or 7.
 AT_PAYER = {S.SUBMITTED, S.ACCEPTED} | ADJUDICATED
+# Submitted at least once and not voided: a new claim for the same services as one of
+# these bills them twice. Rejected claims count (they are fixed and sent again as they
+# are), and so do corrected (their replacement bills the services) and closed ones.
+SENT_NOT_VOIDED = AT_PAYER | {S.REJECTED, S.CORRECTED, S.CLOSED}
 
 
 def can_move(current: Status, target: Status) -> bool:

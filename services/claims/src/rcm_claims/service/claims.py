@@ -418,7 +418,7 @@ class ClaimService:
             {d.payer_id for d, _ in items},
             providers,
             {(key, d.payer_id) for d, key in items},
-            [s.value for s in lifecycle.AT_PAYER],
+            [s.value for s in lifecycle.SENT_NOT_VOIDED],
         )
 
     @staticmethod
