@@ -108,6 +108,29 @@ async def test_idempotency_key(api: httpx.AsyncClient, tenant: str) -> None:
     assert len(listed["items"]) == 1
 
 
+async def test_idempotency_key_on_a_batch(api: httpx.AsyncClient, tenant: str) -> None:
+    """A batch retried after a timeout must not take its claims in twice."""
+    refs = await setup_tenant(api, tenant)
+    bad = claim_body(refs["clinic_id"])
+    bad["lines"][0]["diagnosis_pointers"] = []
+    body = {"claims": [claim_body(refs["clinic_id"]), bad, claim_body(refs["clinic_id"])]}
+    headers = {**bearer(tenant), "Idempotency-Key": "upload-2026-12-02"}
+    first = await api.post("/v1/claims/batch", json=body, headers=headers)
+    again = await api.post("/v1/claims/batch", json=body, headers=headers)
+    assert first.status_code == again.status_code == 200
+    assert again.json() == first.json()
+    assert [r["status"] for r in first.json()["results"]] == [201, 422, 201]
+    other = await api.post("/v1/claims/batch", json={"claims": body["claims"][:1]}, headers=headers)
+    assert other.status_code == 409
+    listed = (await api.get("/v1/claims", headers=bearer(tenant))).json()
+    assert sorted(c["id"] for c in listed["items"]) == sorted(
+        r["claim"]["id"] for r in first.json()["results"] if r["status"] == 201
+    )
+    # without a key, the same batch is taken in again (its claims get new numbers)
+    plain = await api.post("/v1/claims/batch", json=body, headers=bearer(tenant))
+    assert plain.json()["created"] == 2
+
+
 async def test_a_new_claim_answers_as_claim_out_encodes_it_and_as_it_reads_back(
     api: httpx.AsyncClient, tenant: str
 ) -> None:
@@ -144,10 +167,11 @@ async def test_the_docs_show_the_idempotency_key_header_of_claim_intake(
     api: httpx.AsyncClient,
 ) -> None:
     spec = (await api.get("/openapi.json")).json()
-    parameters = spec["paths"]["/v1/claims"]["post"]["parameters"]
-    assert [(p["name"], p["in"], p["schema"]["maxLength"]) for p in parameters] == [
-        ("Idempotency-Key", "header", 200)
-    ]
+    for path in ("/v1/claims", "/v1/claims/batch"):
+        parameters = spec["paths"][path]["post"]["parameters"]
+        assert [(p["name"], p["in"], p["schema"]["maxLength"]) for p in parameters] == [
+            ("Idempotency-Key", "header", 200)
+        ]
 
 
 def test_claim_intake_is_served_directly_and_every_direct_route_is_documented() -> None:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from datetime import date
 from typing import Annotated, Any, TypeVar
 
@@ -106,6 +107,14 @@ def body_doc(schema: dict[str, Any]) -> dict[str, Any]:
     return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
 
 
+IDEMPOTENCY_KEY_DOC = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "schema": {"type": "string", "maxLength": IDEMPOTENCY_KEY_MAX},
+}
+
+
 def idempotency_key_of(request: Request) -> str | None:
     """The Idempotency-Key header, checked as FastAPI would check a declared header."""
     key = request.headers.get("idempotency-key")
@@ -132,14 +141,7 @@ def idempotency_key_of(request: Request) -> str | None:
     # body's schema is the one PUT /v1/claims/{claim_id} puts into the components.
     openapi_extra={
         **body_doc({"$ref": "#/components/schemas/ClaimData-Input"}),
-        "parameters": [
-            {
-                "name": "Idempotency-Key",
-                "in": "header",
-                "required": False,
-                "schema": {"type": "string", "maxLength": IDEMPOTENCY_KEY_MAX},
-            }
-        ],
+        "parameters": [IDEMPOTENCY_KEY_DOC],
     },
 )
 async def create_claim(request: Request) -> Response:
@@ -177,53 +179,77 @@ async def create_claim(request: Request) -> Response:
 direct_routes = [DirectRoute("/v1/claims", create_claim, "POST")]
 
 
-@router.post("/batch", response_model=BatchOut, openapi_extra=body_doc(BatchIn.model_json_schema()))
+@router.post(
+    "/batch",
+    response_model=BatchOut,
+    openapi_extra={
+        **body_doc(BatchIn.model_json_schema()),
+        "parameters": [IDEMPOTENCY_KEY_DOC],
+    },
+)
 async def create_batch(request: Request, session: Session, principal: Writer) -> Response:
-    """Each claim is validated and taken on its own: one bad claim spares the others."""
-    outcomes = _batch_claims(await request.body())
-    results: list[dict[str, Any] | None] = [None] * len(outcomes)
-    valid: list[tuple[int, ClaimData]] = []
+    """Each claim is validated and taken on its own: one bad claim spares the others.
+    With an Idempotency-Key, a retried batch (a timeout is the usual reason) gets the first
+    answer instead of a second set of claims."""
+    idempotency_key = idempotency_key_of(request)
+    raw = await request.body()
+    outcomes = _batch_claims(raw)
+
+    async def run() -> tuple[int, dict[str, Any]]:
+        valid = [(i, o) for i, o in enumerate(outcomes) if isinstance(o, ClaimData)]
+        created = await service(session, principal).create_many([d for _, d in valid])
+        return 200, _batch_answer(outcomes, dict(zip((i for i, _ in valid), created, strict=True)))
+
+    if idempotency_key is None:
+        _, answer = await run()
+        # plain values in the shape of BatchOut: built and encoded once, not validated again
+        return Response(to_json(answer), media_type="application/json")
+    code, answer = await once(session, principal.tenant_id, idempotency_key, json.loads(raw), run)
+    return JSONResponse(answer, status_code=code)
+
+
+def _batch_answer(
+    outcomes: list[ClaimData | list[ErrorDetails]], taken: dict[int, NewClaim | RcmError]
+) -> dict[str, Any]:
+    """BatchOut's shape: one result per claim, in the batch's order."""
+    results: list[dict[str, Any]] = []
     for index, outcome in enumerate(outcomes):
-        if isinstance(outcome, ClaimData):
-            valid.append((index, outcome))
-            continue
-        results[index] = {
-            "index": index,
-            "status": 422,
-            "error": {
-                "error": "validation_error",
-                "detail": [
-                    {
-                        "path": field_path(["body", "claims", index, *e["loc"]]),
-                        "message": e["msg"],
-                        "type": e["type"],
-                    }
-                    for e in outcome
-                ],
-            },
-        }
-    created = await service(session, principal).create_many([d for _, d in valid])
-    for (index, _), taken in zip(valid, created, strict=True):
-        if isinstance(taken, RcmError):
-            results[index] = {"index": index, "status": taken.status_code, "error": taken.body()}
-        else:
-            results[index] = {
-                "index": index,
-                "status": 201,
-                "claim": {
-                    "id": taken.id,
-                    "status": taken.status,
-                    "patient_control_number": taken.patient_control_number,
-                    "edits": taken.edits,
-                },
-            }
-    final = [r for r in results if r is not None]
-    ok = sum(1 for r in final if r["status"] == 201)
-    # plain values in the shape of BatchOut: built and encoded once, not validated again
-    return Response(
-        to_json({"created": ok, "failed": len(final) - ok, "results": final}),
-        media_type="application/json",
-    )
+        result = taken.get(index)
+        if not isinstance(outcome, ClaimData):
+            results.append(
+                {
+                    "index": index,
+                    "status": 422,
+                    "error": {
+                        "error": "validation_error",
+                        "detail": [
+                            {
+                                "path": field_path(["body", "claims", index, *e["loc"]]),
+                                "message": e["msg"],
+                                "type": e["type"],
+                            }
+                            for e in outcome
+                        ],
+                    },
+                }
+            )
+        elif isinstance(result, RcmError):
+            results.append({"index": index, "status": result.status_code, "error": result.body()})
+        elif result is not None:
+            results.append(
+                {
+                    "index": index,
+                    "status": 201,
+                    "claim": {
+                        "id": result.id,
+                        "status": result.status,
+                        "patient_control_number": result.patient_control_number,
+                        "edits": result.edits,
+                    },
+                }
+            )
+    ok = sum(1 for r in results if r["status"] == 201)
+    return {"created": ok, "failed": len(results) - ok, "results": results}
 
 
 def _batch_claims(raw: bytes) -> list[ClaimData | list[ErrorDetails]]:
