@@ -4,6 +4,7 @@ twice through Kafka), corrections, voids and KPIs."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
@@ -28,7 +29,7 @@ from rcm_shared.events.denials import Corrections, ResubmissionRequested
 from rcm_shared.events.eligibility import EligibilityChecked
 from rcm_shared.events.remittance import Adjustment, ClaimPaymentAdjudicated
 from rcm_shared.identity import patient_key
-from rcm_shared.messaging.tables import inbox
+from rcm_shared.messaging.tables import inbox, outbox
 from rcm_shared.testing.fixtures import bearer, running, settings_for, wait_for
 from rcm_shared.testing.workplace import x12check
 
@@ -583,3 +584,45 @@ async def test_reversal_of_a_corrected_claim_takes_the_money_back(
     original = await status_of(api, tenant, claim["id"])
     assert original["status"] == "corrected"
     assert Decimal(original["paid_amount"]) == Decimal("0.00")
+
+
+async def test_an_adjudicated_claim_is_closed_by_billing(
+    app: FastAPI, api: httpx.AsyncClient, stack: dict[str, Any], tenant: str
+) -> None:
+    refs = await setup_tenant(api, tenant)
+    h = bearer(tenant)
+    paid, at_payer = await ready_claims(api, tenant, refs, 2)
+    await submit(api, tenant, [paid["id"], at_payer["id"]])
+    # still at the payer: closing would hide money not yet decided
+    early = await api.post(f"/v1/claims/{at_payer['id']}/close", json={"reason": "x"}, headers=h)
+    assert early.status_code == 409
+    await record(app, tenant, adjudication(paid, "1", "150.00"))
+    closed = await api.post(
+        f"/v1/claims/{paid['id']}/close", json={"reason": "balance written off"}, headers=h
+    )
+    assert closed.status_code == 200, closed.text
+    assert closed.json()["status"] == "closed"
+    history = (await api.get(f"/v1/claims/{paid['id']}/history", headers=h)).json()
+    assert (history[-1]["from_status"], history[-1]["to_status"]) == ("paid", "closed")
+    assert history[-1]["event_type"] == "rcm.claim.closed.v1"
+    async with stack["engines"]["claims"].connect() as conn:
+        payloads = (
+            (
+                await conn.execute(
+                    select(outbox.c.payload).where(
+                        outbox.c.tenant_id == tenant, outbox.c.type == "rcm.claim.closed.v1"
+                    )
+                )
+            )
+            .scalars()
+            .all()
+        )
+    [event] = [json.loads(p) if isinstance(p, str) else p for p in payloads]
+    assert event["data"]["claim_id"] == paid["id"]
+    assert event["data"]["paid_amount"] == "150.00"
+    # closed is final: no void, no second close
+    void = await api.post(f"/v1/claims/{paid['id']}/void", json={"reason": "x"}, headers=h)
+    again = await api.post(f"/v1/claims/{paid['id']}/close", json={"reason": "x"}, headers=h)
+    assert void.status_code == again.status_code == 409
+    blank = await api.post(f"/v1/claims/{paid['id']}/close", json={"reason": ""}, headers=h)
+    assert blank.status_code == 422 and blank.json()["detail"][0]["path"] == "body.reason"

@@ -173,6 +173,14 @@ class VoidIn(_In):
     reason: str = Field(min_length=1, max_length=200)
 
 
+class CloseIn(_In):
+    reason: str = Field(
+        min_length=1,
+        max_length=200,
+        description="why nothing more is expected: paid in full, patient balance, write-off",
+    )
+
+
 class HistoryEntry(BaseModel):
     at: datetime
     from_status: str | None

@@ -124,6 +124,19 @@ class ClaimCorrected(_ClaimEvent):
 
 
 @register
+class ClaimClosed(_ClaimEvent):
+    event_type: ClassVar[str] = "rcm.claim.closed.v1"
+    summary: ClassVar[str] = (
+        "Billing closed an adjudicated claim: nothing more is expected from the payer "
+        "(paid in full, balance billed to the patient, written off, appeals exhausted)."
+    )
+
+    reason: str
+    paid_amount: Decimal
+    patient_responsibility: Decimal
+
+
+@register
 class ClaimVoided(_ClaimEvent):
     event_type: ClassVar[str] = "rcm.claim.voided.v1"
     summary: ClassVar[str] = "The claim was voided (frequency 8 sent if it had been submitted)."

@@ -20,6 +20,7 @@ from rcm_claims.schemas import (
     ClaimOut,
     ClaimPage,
     CleanBatchIn,
+    CloseIn,
     CorrectionIn,
     HistoryEntry,
     VoidIn,
@@ -351,6 +352,15 @@ async def correct_claim(
 ) -> ClaimOut:
     replacement = await service(session, principal).correct(claim_id, body)
     return await _refreshed(session, replacement)
+
+
+@router.post("/{claim_id}/close", response_model=ClaimOut)
+async def close_claim(
+    claim_id: str, body: CloseIn, session: Session, principal: Writer
+) -> ClaimOut:
+    """An adjudicated claim with nothing more to collect from the payer leaves A/R."""
+    claim = await service(session, principal).close(claim_id, body.reason)
+    return await _refreshed(session, claim)
 
 
 @router.post("/{claim_id}/void", response_model=ClaimOut)

@@ -41,6 +41,7 @@ from rcm_shared.errors import Conflict, InvalidInput, NotFound, RcmError, field_
 from rcm_shared.events.catalog import unchecked_envelope
 from rcm_shared.events.claims import (
     ClaimAdjudicated,
+    ClaimClosed,
     ClaimCorrected,
     ClaimCreated,
     ClaimScrubbed,
@@ -560,6 +561,28 @@ class ClaimService:
                 **self.ids(claim),
                 void_claim_id=void_claim.id if void_claim else None,
                 reason=reason,
+            ),
+            self.cause,
+        )
+        return claim
+
+    async def close(self, claim_id: str, reason: str) -> Claim:
+        """Adjudicated claims only (paid, partially paid, denied): closing one that is
+        still at the payer would hide money not yet decided."""
+        claim = await self.get(claim_id, for_update=True)
+        previous = claim.status
+        lifecycle.move(previous, Status.CLOSED)
+        await self.transition(
+            claim, previous, Status.CLOSED, ClaimClosed.event_type, {"reason": reason}
+        )
+        await publish(
+            self.session,
+            self.tenant_id,
+            ClaimClosed(
+                **self.ids(claim),
+                reason=reason,
+                paid_amount=claim.paid_amount,
+                patient_responsibility=claim.patient_responsibility,
             ),
             self.cause,
         )
