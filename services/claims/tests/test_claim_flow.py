@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -14,7 +15,8 @@ from typing import Any
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
@@ -266,17 +268,46 @@ async def test_malformed_acknowledgment_is_422_and_kept(
     assert again.json()["detail"]["element_position"] == 1
 
 
-async def produce_twice(stack: dict[str, Any], tenant: str, payload: EventPayload) -> None:
+async def produce_twice(
+    stack: dict[str, Any], tenant: str, payload: EventPayload
+) -> TopicPartitionOffset:
+    """The same event sent twice; where the second copy landed."""
     event = new_event(payload, tenant_id=tenant, source="/tests")
     producer = AIOKafkaProducer(bootstrap_servers=stack["bootstrap"])
     await producer.start()
     try:
         for _ in range(2):  # the same event, twice: it must act once
-            await producer.send_and_wait(
+            sent = await producer.send_and_wait(
                 stack["prefix"] + payload.topic, event.to_bytes(), key=payload.key.encode()
             )
     finally:
         await producer.stop()
+    return TopicPartitionOffset(sent.topic, sent.partition, sent.offset)
+
+
+@dataclass(frozen=True)
+class TopicPartitionOffset:
+    topic: str
+    partition: int
+    offset: int
+
+
+async def consumed(stack: dict[str, Any], app: FastAPI, last: TopicPartitionOffset) -> None:
+    """Waits until the service's consumer group has committed past `last`: both copies
+    were read and handled (or skipped), so what follows sees the second one's effect."""
+    group = app.state.runtime.consumer.group_id
+    admin = AIOKafkaAdminClient(bootstrap_servers=stack["bootstrap"])
+    await admin.start()
+    try:
+
+        async def past() -> bool:
+            offsets = await admin.list_consumer_group_offsets(group)
+            committed = offsets.get(TopicPartition(last.topic, last.partition))
+            return committed is not None and committed.offset > last.offset
+
+        await wait_for(past, timeout=30, what=f"{group} past offset {last.offset}")
+    finally:
+        await admin.close()
 
 
 async def test_consumed_events_act_once(stack: dict[str, Any], tenant: str, tmp_path: Path) -> None:
@@ -292,7 +323,7 @@ async def test_consumed_events_act_once(stack: dict[str, Any], tenant: str, tmp_
         key = patient_key(tenant, "87726", sub["member_id"], date.fromisoformat(sub["birth_date"]))
 
         # Eligibility: an active answer removes the coverage warning.
-        await produce_twice(
+        copies = await produce_twice(
             stack,
             tenant,
             EligibilityChecked(
@@ -316,11 +347,12 @@ async def test_consumed_events_act_once(stack: dict[str, Any], tenant: str, tmp_
             return bool(count is not None and count >= n)
 
         await wait_for(lambda: handled(1), what="the eligibility event")
+        await consumed(stack, app, copies)
         claim = (await api.post("/v1/claims", json=body, headers=bearer(tenant))).json()
         assert claim["edits"] == []
         await submit(api, tenant, [claim["id"]])
 
-        # Remittance: denied, twice delivered, amounts not doubled.
+        # Remittance: paid, twice delivered; the amount is added once, recorded once.
         payment = ClaimPaymentAdjudicated(
             claim_key=claim["id"],
             claim_id=claim["id"],
@@ -329,20 +361,26 @@ async def test_consumed_events_act_once(stack: dict[str, Any], tenant: str, tmp_
             payment_id=str(uuid.uuid4()),
             payer_id="87726",
             payer_claim_control_number="ICN777",
-            claim_status_code="4",
+            claim_status_code="1",
             total_charge=Decimal("195.50"),
-            paid_amount=Decimal("0.00"),
+            paid_amount=Decimal("120.00"),
             patient_responsibility=Decimal("0.00"),
-            adjustments=[Adjustment(group_code="CO", reason_code="197", amount=Decimal("195.50"))],
+            adjustments=[Adjustment(group_code="CO", reason_code="45", amount=Decimal("75.50"))],
             remittance_date=date.today(),
         )
-        await produce_twice(stack, tenant, payment)
+        copies = await produce_twice(stack, tenant, payment)
         await wait_for(lambda: handled(2), what="the adjudication")
-        denied = (await api.get(f"/v1/claims/{claim['id']}", headers=bearer(tenant))).json()
-        assert (denied["status"], denied["payer_claim_control_number"]) == ("denied", "ICN777")
+        await consumed(stack, app, copies)
+        paid = (await api.get(f"/v1/claims/{claim['id']}", headers=bearer(tenant))).json()
+        assert (paid["status"], paid["payer_claim_control_number"]) == ("paid", "ICN777")
+        assert paid["paid_amount"] == "120.00"
+        history = (
+            await api.get(f"/v1/claims/{claim['id']}/history", headers=bearer(tenant))
+        ).json()
+        assert [h["event_type"] for h in history].count("rcm.claim.adjudicated.v1") == 1
 
         # Denials asks for a corrected claim, twice: one replacement.
-        await produce_twice(
+        copies = await produce_twice(
             stack,
             tenant,
             ResubmissionRequested(
@@ -353,6 +391,7 @@ async def test_consumed_events_act_once(stack: dict[str, Any], tenant: str, tmp_
             ),
         )
         await wait_for(lambda: handled(3), what="the resubmission request")
+        await consumed(stack, app, copies)
         original = (await api.get(f"/v1/claims/{claim['id']}", headers=bearer(tenant))).json()
         assert original["status"] == "corrected"
         replacement = (
@@ -365,6 +404,11 @@ async def test_consumed_events_act_once(stack: dict[str, Any], tenant: str, tmp_
             await api.get("/v1/claims", params={"frequency_code": "7"}, headers=bearer(tenant))
         ).json()
         assert len(listed["items"]) == 1
+        history = (
+            await api.get(f"/v1/claims/{claim['id']}/history", headers=bearer(tenant))
+        ).json()
+        assert [h["event_type"] for h in history].count("rcm.claim.corrected.v1") == 1
+        # every second copy was seen and skipped, none failed over to the dead letters
         assert consumer.duplicates >= 3
 
 
