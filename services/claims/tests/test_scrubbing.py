@@ -215,6 +215,14 @@ FAILING = [
     fails("prior-auth", "PRIOR_AUTH_MISSING error lines[1].procedure_code",
           claim={"lines.1.procedure_code": "72148"}),
     fails("duplicate", "DUPLICATE_CLAIM error lines", duplicate_of=["claim-9"]),
+    fails("hospital-without-facility", "SERVICE_FACILITY_REQUIRED error service_facility",
+          claim={"place_of_service": "22", "service_facility": DROP}),
+    fails("er-line-without-facility", "SERVICE_FACILITY_REQUIRED error service_facility",
+          claim={"lines.1.place_of_service": "23", "service_facility": DROP}),
+    fails("referral-without-referrer",
+          "REFERRING_PROVIDER_REQUIRED error referring_provider_id",
+          claim={"referral_number": "REF-77", "referring_provider_id": DROP},
+          referring_npi=None),
 ]  # fmt: skip
 
 PASSING = [
@@ -257,6 +265,10 @@ PASSING = [
     passes("prior-auth-not-required-by-payer", {"lines.1.procedure_code": "72148"},
            payer=dataclasses.replace(PAYER, prior_auth_procedures=frozenset({"72146"}))),
     passes("no-duplicates", duplicate_of=[]),
+    passes("hospital-with-facility", {"place_of_service": "22"}),
+    passes("office-without-facility", {"lines.1.place_of_service": "11",
+                                       "service_facility": DROP}),
+    passes("referral-with-referrer", {"referral_number": "REF-77"}),
 ]  # fmt: skip
 
 
@@ -313,7 +325,7 @@ def test_every_edit_code_is_covered() -> None:
         "TOTAL_MISMATCH", "FUTURE_DATE", "LINE_DATE_OUTSIDE_CLAIM", "TIMELY_FILING",
         "BIRTH_AFTER_SERVICE", "ORIGINAL_REFERENCE_MISSING", "COVERAGE_UNKNOWN",
         "COVERAGE_INACTIVE", "PRIOR_AUTH_MISSING", "DUPLICATE_CLAIM",
-        "FACILITY_ZIP_NOT_9_DIGITS",
+        "FACILITY_ZIP_NOT_9_DIGITS", "SERVICE_FACILITY_REQUIRED", "REFERRING_PROVIDER_REQUIRED",
     }  # fmt: skip
 
 

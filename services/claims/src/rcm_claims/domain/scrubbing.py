@@ -78,6 +78,7 @@ def scrub(claim: ClaimData, ctx: ScrubContext) -> list[Edit]:
     edits += _totals(claim)
     edits += _dates(claim, ctx)
     edits += _frequency(claim)
+    edits += _situational(claim)
     edits += _coverage(claim, ctx)
     edits += _prior_auth(claim, ctx)
     if ctx.duplicate_of:
@@ -326,6 +327,43 @@ def _dates(claim: ClaimData, ctx: ScrubContext) -> list[Edit]:
                 "error",
                 "patient born after the service",
                 "patient.birth_date" if claim.patient else "subscriber.birth_date",
+            )
+        )
+    return out
+
+
+# Places of service that are not the billing provider's office (hospital inpatient,
+# outpatient and emergency, ambulatory surgery, nursing facilities, ...): the 837P's
+# 2310C service facility loop is required whenever the service happened away from the
+# 2010AA address, and a payer refuses such a claim without it.
+FACILITY_PLACES_OF_SERVICE = frozenset(
+    {"19", "21", "22", "23", "24", "26", "31", "32", "34", "51", "52", "53", "56", "61"}
+)
+
+
+def _situational(claim: ClaimData) -> list[Edit]:
+    """837P segments the schema cannot demand on its own: required by what else the claim
+    says (the schema's 422 already covers what every claim needs)."""
+    out: list[Edit] = []
+    places = {claim.place_of_service} | {ln.place_of_service for ln in claim.lines}
+    facility_places = sorted(places & FACILITY_PLACES_OF_SERVICE)
+    if facility_places and claim.service_facility is None:
+        out.append(
+            Edit(
+                "SERVICE_FACILITY_REQUIRED",
+                "error",
+                f"place of service {', '.join(facility_places)} is not the billing "
+                "provider's office: the service facility (2310C) is required",
+                "service_facility",
+            )
+        )
+    if claim.referral_number and not claim.referring_provider_id:
+        out.append(
+            Edit(
+                "REFERRING_PROVIDER_REQUIRED",
+                "error",
+                "a claim with a referral number needs its referring provider (2310A)",
+                "referring_provider_id",
             )
         )
     return out
