@@ -580,6 +580,8 @@ async def test_an_invalid_patch_is_422_with_the_field_path(
         headers=bearer(tenant),
     )
     assert response.status_code == 422
+    # the same body as any other validation error
+    assert response.json()["error"] == "validation_error"
     assert {d["path"] for d in response.json()["detail"]} == {
         "body.subscriber.gender",
         "body.total_charge",
@@ -904,3 +906,39 @@ async def test_correcting_a_claim_never_adjudicated_is_409(
         "/v1/claims/no-such-claim/corrections", json={}, headers=bearer(tenant)
     )
     assert missing.status_code == 404
+
+
+async def test_a_patch_moving_the_lines_moves_the_claim_period(
+    api: httpx.AsyncClient, tenant: str
+) -> None:
+    """The stored period was worked out from the lines: it follows them unless the patch
+    sets it (a claim moved to another day must not fail LINE_DATE_OUTSIDE_CLAIM)."""
+    refs = await setup_tenant(api, tenant)
+    claim = await new_claim(api, tenant, claim_body(refs["clinic_id"]))
+    earlier = (date.fromisoformat(claim["service_date_from"]) - timedelta(days=20)).isoformat()
+    lines = [{**ln, "service_date_from": earlier} for ln in claim["claim"]["lines"]]
+    moved = await api.patch(
+        f"/v1/claims/{claim['id']}", json={"lines": lines}, headers=bearer(tenant)
+    )
+    assert moved.status_code == 200, moved.text
+    assert moved.json()["status"] == "ready", moved.json()["edits"]
+    assert not [e for e in moved.json()["edits"] if e["severity"] == "error"]
+    assert moved.json()["service_date_from"] == moved.json()["service_date_to"] == earlier
+
+
+async def test_a_token_of_one_clinic_submits_and_sees_only_that_clinics_claims(
+    api: httpx.AsyncClient, tenant: str
+) -> None:
+    refs = await setup_tenant(api, tenant)
+    mine_clinic, other_clinic = refs["clinic_id"], await add_clinic(api, tenant, NPIS[2])
+    mine = await new_claim(api, tenant, claim_body(mine_clinic))
+    theirs = await new_claim(api, tenant, claim_body(other_clinic))
+    limited = bearer(tenant, clinics=[mine_clinic])
+    refused = await api.post("/v1/submissions", json={"clinic_id": other_clinic}, headers=limited)
+    assert refused.status_code == 409
+    assert theirs["id"] not in refused.text
+    by_payer = await api.post("/v1/submissions", json={"payer_id": "87726"}, headers=limited)
+    assert by_payer.status_code == 201, by_payer.text
+    assert by_payer.json()["claim_ids"] == [mine["id"]]
+    assert theirs["id"] not in by_payer.text
+    assert (await claim_of(api, tenant, theirs["id"]))["status"] == "ready"

@@ -67,6 +67,13 @@ class InvalidInput(RcmError):
     code = "invalid_input"
 
 
+class ValidationFailed(InvalidInput):
+    """The schema refuses the request, found after parsing (a PATCH merged into what is
+    stored): the same body as FastAPI's own validation errors."""
+
+    code = "validation_error"
+
+
 def field_path(loc: tuple[int | str, ...] | list[int | str]) -> str:
     """('body', 'lines', 0, 'charge') -> 'body.lines[0].charge'"""
     out = ""

@@ -188,8 +188,16 @@ class ClaimRepository(_Repo):
         stmt = stmt.order_by(Claim.created_at, Claim.id).limit(limit)
         return (await self.session.execute(stmt)).scalars().all()
 
-    async def ready_ids(self, clinic_id: str | None, payer_id: str | None, limit: int) -> list[str]:
+    async def ready_ids(
+        self,
+        clinic_id: str | None,
+        payer_id: str | None,
+        limit: int,
+        clinics: frozenset[str] | None,
+    ) -> list[str]:
         stmt = select(Claim.id).where(Claim.tenant_id == self.tenant_id, Claim.status == "ready")
+        if clinics is not None:  # a token limited to some clinics sees only theirs
+            stmt = stmt.where(Claim.clinic_id.in_(clinics))
         if clinic_id:
             stmt = stmt.where(Claim.clinic_id == clinic_id)
         if payer_id:

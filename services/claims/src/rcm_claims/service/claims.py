@@ -37,7 +37,14 @@ from rcm_claims.repository import (
     ProviderRepository,
 )
 from rcm_claims.service.common import SOURCE, publish
-from rcm_shared.errors import Conflict, InvalidInput, NotFound, RcmError, field_path
+from rcm_shared.errors import (
+    Conflict,
+    InvalidInput,
+    NotFound,
+    RcmError,
+    ValidationFailed,
+    field_path,
+)
 from rcm_shared.events.catalog import unchecked_envelope
 from rcm_shared.events.claims import (
     ClaimAdjudicated,
@@ -334,10 +341,16 @@ class ClaimService:
     async def patch(self, claim_id: str, changes: dict[str, Any]) -> Claim:
         claim = await self.get(claim_id)
         merged = merge_patch(claim.data, changes)
+        if "lines" in changes:
+            # the stored claim period was worked out from the old lines: unless the patch
+            # sets it, it follows the new ones
+            for key in ("service_date_from", "service_date_to"):
+                if key not in changes:
+                    merged.pop(key, None)
         try:
             data = ClaimData.model_validate(merged)
         except ValidationError as exc:
-            raise InvalidInput(
+            raise ValidationFailed(
                 "the patched claim is invalid",
                 [
                     {

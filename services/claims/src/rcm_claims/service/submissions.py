@@ -67,7 +67,7 @@ async def submit(
 ) -> tuple[Submission, list[dict[str, str]]]:
     claims_repo = ClaimRepository(session, principal.tenant_id)
     wanted = request.claim_ids or await claims_repo.ready_ids(
-        request.clinic_id, request.payer_id, request.limit
+        request.clinic_id, request.payer_id, request.limit, principal.clinic_ids
     )
     locked = {c.id: c for c in await claims_repo.lock_many(wanted)}
     svc = ClaimService(
