@@ -345,7 +345,7 @@ def _situational(claim: ClaimData) -> list[Edit]:
     """837P segments the schema cannot demand on its own: required by what else the claim
     says (the schema's 422 already covers what every claim needs)."""
     out: list[Edit] = []
-    places = {claim.place_of_service} | {ln.place_of_service for ln in claim.lines}
+    places = {claim.place_of_service} | {ln.place_of_service or "" for ln in claim.lines}
     facility_places = sorted(places & FACILITY_PLACES_OF_SERVICE)
     if facility_places and claim.service_facility is None:
         out.append(
