@@ -243,11 +243,16 @@ async def test_999_rejects_a_transaction(api: httpx.AsyncClient, tenant: str) ->
         assert (await status_of(api, tenant, claim["id"]))["status"] == "rejected"
 
 
+@pytest.mark.parametrize("kind", ["999", "277CA"])
 async def test_malformed_acknowledgment_is_422_and_kept(
-    api: httpx.AsyncClient, tenant: str
+    api: httpx.AsyncClient, tenant: str, kind: str
 ) -> None:
-    good = ack_999("1", {"0001": True}, control=9003)
+    if kind == "999":
+        good = ack_999("1", {"0001": True}, control=9003)
+    else:
+        good = ack_277ca([ClaimAnswer("PCN-1", "195.5", True, "ICN1")], control=9004)
     broken = good.replace("IEA*1*", "IEA*2*")
+    assert broken != good
     response = await api.post("/v1/acknowledgments", content=broken, headers=bearer(tenant))
     assert response.status_code == 422
     detail = response.json()["detail"]
