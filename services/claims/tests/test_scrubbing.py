@@ -220,7 +220,7 @@ FAILING = [
     fails("er-line-without-facility", "SERVICE_FACILITY_REQUIRED error service_facility",
           claim={"lines.1.place_of_service": "23", "service_facility": DROP}),
     fails("referral-without-referrer",
-          "REFERRING_PROVIDER_REQUIRED error referring_provider_id",
+          "REFERRING_PROVIDER_REQUIRED warning referring_provider_id",
           claim={"referral_number": "REF-77", "referring_provider_id": DROP},
           referring_npi=None),
 ]  # fmt: skip

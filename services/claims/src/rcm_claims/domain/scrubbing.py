@@ -358,11 +358,14 @@ def _situational(claim: ClaimData) -> list[Edit]:
             )
         )
     if claim.referral_number and not claim.referring_provider_id:
+        # A warning: the guide asks for 2310A when a referral is involved, but payers
+        # that deny for a missing referral (CO-16 MA130) accept the number alone, and a
+        # resubmission that adds it (the denials service's corrections) must go out.
         out.append(
             Edit(
                 "REFERRING_PROVIDER_REQUIRED",
-                "error",
-                "a claim with a referral number needs its referring provider (2310A)",
+                "warning",
+                "a claim with a referral number should name its referring provider (2310A)",
                 "referring_provider_id",
             )
         )
