@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -181,3 +182,53 @@ async def test_a_started_service_collects_young_garbage_in_large_sets(app: FastA
     # the default (700) ran the cyclic collector several times per claim taken in
     async with running(app):
         assert gc.get_threshold()[0] == GC_YOUNG_THRESHOLD
+
+
+async def test_intake_reads_are_planned_by_their_keys_whatever_the_tenant_sizes(
+    app: FastAPI, api: httpx.AsyncClient
+) -> None:
+    """The facts query runs as a generic plan, made once for any tenant. Its claims
+    lookups must use the tenant *and* their own keys as index conditions: a
+    plan that scans the tenant and filters the keys costs a big tenant a millisecond per
+    claim (migration 0008)."""
+    from rcm_claims.repository import _INTAKE_FACTS  # noqa: PLC0415 - the statement itself
+
+    statuses = "{submitted,accepted,paid,partially_paid,denied,rejected,corrected,closed}"
+    for _ in range(2):  # two tenants with rows, so that ANALYZE keeps statistics
+        tenant = f"planned-{uuid.uuid4().hex[:8]}"
+        refs = await setup_tenant(api, tenant)
+        created = await api.post(
+            "/v1/claims", json=claim_body(refs["clinic_id"]), headers=bearer(tenant)
+        )
+        assert created.status_code == 201
+    async with app.state.runtime.engine.connect() as conn:
+        await conn.execute(text("ANALYZE claims"))
+        await conn.execute(text("SET plan_cache_mode = force_generic_plan"))
+        await conn.execute(
+            text(
+                "PREPARE facts(text, text[], text[], text[], text[], text[], text[], text[],"
+                " text[]) AS " + _INTAKE_FACTS
+            )
+        )
+        plan = (
+            await conn.execute(
+                text(
+                    "EXPLAIN (FORMAT JSON) EXECUTE facts('t', '{a}', '{a}', '{a}', '{a}',"
+                    f" '{{a}}', '{{a}}', '{{a}}', '{statuses}')"
+                )
+            )
+        ).scalar_one()
+        await conn.execute(text("DEALLOCATE facts"))
+
+    def scans(node: dict[str, Any]) -> list[dict[str, Any]]:
+        # claims only: coverages of the test database fit in a page, and a table that
+        # small is rightly read whole
+        found = [node] if node.get("Relation Name") == "claims" else []
+        return found + [s for child in node.get("Plans", []) for s in scans(child)]
+
+    lookups = scans(plan[0]["Plan"])
+    conditions = [s.get("Index Cond", "") for s in lookups]
+    assert len(lookups) == 2, lookups
+    assert all("tenant_id" in c for c in conditions), conditions
+    assert sum("patient_control_number" in c for c in conditions) == 1, conditions
+    assert sum("patient_key" in c for c in conditions) == 1, conditions

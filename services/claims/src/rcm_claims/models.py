@@ -88,6 +88,8 @@ class Claim(TenantMixin, TimestampMixin, Base):
         UniqueConstraint("tenant_id", "patient_control_number"),
         Index("ix_claims_tenant_status", "tenant_id", "status"),
         Index("ix_claims_tenant_created", "tenant_id", "created_at", "id"),
+        # the duplicate check's lookup: a patient's claims within the tenant
+        Index("ix_claims_tenant_patient", "tenant_id", "patient_key"),
     )
 
     tenant_id: Mapped[str] = mapped_column(String(64))
@@ -96,7 +98,7 @@ class Claim(TenantMixin, TimestampMixin, Base):
     clinic_id: Mapped[str] = mapped_column(String(36), index=True)
     payer_id: Mapped[str] = mapped_column(String(80))
     rendering_provider_id: Mapped[str | None] = mapped_column(String(36))
-    patient_key: Mapped[str] = mapped_column(String(32), index=True)
+    patient_key: Mapped[str] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(20))
     frequency_code: Mapped[str] = mapped_column(String(1))
     original_claim_id: Mapped[str | None] = mapped_column(String(36))

@@ -528,7 +528,7 @@ SELECT
   ARRAY(SELECT row(id, npi) FROM providers WHERE tenant_id = $1 AND id = ANY($5::text[])),
   ARRAY(SELECT row(patient_key, payer_id, status, coverage_start, coverage_end)
         FROM coverages
-        WHERE tenant_id = $1
+        WHERE tenant_id = $1 AND patient_key = ANY($6::text[])  -- the key's index path
           AND (patient_key, payer_id) IN (SELECT * FROM unnest($6::text[], $7::text[]))),
   ARRAY(SELECT row(c.id, c.patient_key, c.payer_id, l.procedure_code, l.service_date,
                    l.charge)
