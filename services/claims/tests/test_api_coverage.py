@@ -4,45 +4,20 @@ history, submitting by clinic or payer, KPIs and corrections. Each test has its 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
 from sqlalchemy import select
 
-from rcm_claims.app import create_app
-from rcm_claims.config import ClaimsSettings
 from rcm_shared.messaging.tables import outbox
-from rcm_shared.testing.fixtures import bearer, running, settings_for
+from rcm_shared.testing.fixtures import bearer
 
 from .acks import ClaimAnswer, ack_277ca, ack_999
 from .factories import DOS, NPIS, TODAY, claim_body, clinic_body, payer_body, setup_tenant
 
 OTHER_PAYER = "60054"
-
-
-@pytest.fixture
-async def app(stack: dict[str, Any], tmp_path: Path) -> AsyncIterator[FastAPI]:
-    settings = settings_for(
-        ClaimsSettings,
-        "claims",
-        outbound_dir=str(tmp_path / "out"),
-        inbound_dir=str(tmp_path / "in"),
-    )
-    application = create_app(settings, run_workers=False)
-    async with running(application) as client:
-        application.state.client = client
-        yield application
-
-
-@pytest.fixture
-def api(app: FastAPI) -> httpx.AsyncClient:
-    client: httpx.AsyncClient = app.state.client
-    return client
 
 
 # ---------------------------------------------------------------------- helpers

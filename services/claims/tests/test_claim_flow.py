@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -37,26 +36,6 @@ from rcm_shared.testing.workplace import x12check
 
 from .acks import ClaimAnswer, ack_277ca, ack_999
 from .factories import DOS, claim_body, setup_tenant
-
-
-@pytest.fixture
-async def app(stack: dict[str, Any], tmp_path: Path) -> AsyncIterator[FastAPI]:
-    settings = settings_for(
-        ClaimsSettings,
-        "claims",
-        outbound_dir=str(tmp_path / "out"),
-        inbound_dir=str(tmp_path / "in"),
-    )
-    application = create_app(settings, run_workers=False)
-    async with running(application) as client:
-        application.state.client = client
-        yield application
-
-
-@pytest.fixture
-def api(app: FastAPI) -> httpx.AsyncClient:
-    client: httpx.AsyncClient = app.state.client
-    return client
 
 
 async def ready_claims(
