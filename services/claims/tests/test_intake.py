@@ -194,15 +194,30 @@ async def test_intake_reads_are_planned_by_their_keys_whatever_the_tenant_sizes(
     from rcm_claims.repository import _INTAKE_FACTS  # noqa: PLC0415 - the statement itself
 
     statuses = "{submitted,accepted,paid,partially_paid,denied,rejected,corrected,closed}"
-    for _ in range(2):  # two tenants with rows, so that ANALYZE keeps statistics
-        tenant = f"planned-{uuid.uuid4().hex[:8]}"
-        refs = await setup_tenant(api, tenant)
-        created = await api.post(
-            "/v1/claims", json=claim_body(refs["clinic_id"]), headers=bearer(tenant)
+    # What a billing company's database looks like: one big client among many small
+    # ones. Enough rows that reading a table whole is no longer the cheapest plan.
+    big = f"planned-big-{uuid.uuid4().hex[:8]}"
+    refs = await setup_tenant(api, big)
+    for _ in range(2):
+        batch = {"claims": [claim_body(refs["clinic_id"]) for _ in range(500)]}
+        taken = await api.post("/v1/claims/batch", json=batch, headers=bearer(big))
+        assert taken.json()["created"] == 500
+    small = f"planned-small-{uuid.uuid4().hex[:8]}"
+    async with app.state.runtime.engine.begin() as conn:
+        # 300 small tenants of one claim each, copied from one of the big tenant's
+        await conn.execute(
+            text(
+                "INSERT INTO claims SELECT (jsonb_populate_record(NULL::claims,"
+                " to_jsonb(c) || jsonb_build_object('id', gen_random_uuid()::text,"
+                " 'tenant_id', :small || '-' || g, 'patient_control_number', 'P' || g))).*"
+                " FROM (SELECT * FROM claims WHERE tenant_id = :big LIMIT 1) c,"
+                " generate_series(1, 300) g"
+            ),
+            {"small": small, "big": big},
         )
-        assert created.status_code == 201
     async with app.state.runtime.engine.connect() as conn:
-        await conn.execute(text("ANALYZE claims"))
+        for table in ("claims", "claim_lines", "coverages"):  # as autovacuum would have
+            await conn.execute(text(f"ANALYZE {table}"))
         await conn.execute(text("SET plan_cache_mode = force_generic_plan"))
         await conn.execute(
             text(
@@ -219,6 +234,8 @@ async def test_intake_reads_are_planned_by_their_keys_whatever_the_tenant_sizes(
             )
         ).scalar_one()
         await conn.execute(text("DEALLOCATE facts"))
+    async with app.state.runtime.engine.begin() as conn:
+        await conn.execute(text("DELETE FROM claims WHERE tenant_id LIKE :s"), {"s": small + "-%"})
 
     def scans(node: dict[str, Any]) -> list[dict[str, Any]]:
         # claims only: coverages of the test database fit in a page, and a table that
