@@ -638,3 +638,45 @@ async def test_concurrent_uploads_of_one_era_post_it_once(
     assert sorted(r.status_code for r in responses) == [200, 200, 201]
     listed = (await api.get("/v1/remittances", headers=bearer(tenant))).json()["items"]
     assert len(listed) == 1
+
+
+async def test_835_matching_is_planned_by_control_number_whatever_the_tenant_sizes(
+    app: FastAPI,
+) -> None:
+    """An 835 finds its claims by (tenant, control numbers) through a generic plan made
+    once for any tenant. With one big tenant among 300 small ones in the statistics, the
+    plan must still look the control numbers up, not scan the tenant (migration 0005)."""
+    engine = app.state.runtime.engine
+    big, small = f"plan-big-{uuid.uuid4().hex[:8]}", f"plan-small-{uuid.uuid4().hex[:8]}"
+    insert = (
+        "INSERT INTO claim_refs (tenant_id, claim_id, patient_control_number, clinic_id,"
+        " payer_id, voided) SELECT {tenant}, gen_random_uuid()::text, 'P' || g, 'c', 'p',"
+        " false FROM generate_series(1, {n}) g"
+    )
+    async with engine.begin() as conn:
+        await conn.execute(text(insert.format(tenant=":big", n=2000)), {"big": big})
+        await conn.execute(
+            text(insert.format(tenant=":small || '-' || g", n=300)), {"small": small}
+        )
+        await conn.execute(text("ANALYZE claim_refs"))
+    try:
+        async with engine.connect() as conn:
+            await conn.execute(text("SET plan_cache_mode = force_generic_plan"))
+            await conn.execute(
+                text(
+                    "PREPARE match(text, text[]) AS SELECT patient_control_number, claim_id"
+                    " FROM claim_refs WHERE tenant_id = $1 AND patient_control_number = ANY($2)"
+                )
+            )
+            plan = (
+                await conn.execute(text("EXPLAIN (FORMAT JSON) EXECUTE match('t', '{a}')"))
+            ).scalar_one()
+            await conn.execute(text("DEALLOCATE match"))
+    finally:
+        async with engine.begin() as conn:
+            await conn.execute(
+                text("DELETE FROM claim_refs WHERE tenant_id = :big OR tenant_id LIKE :small"),
+                {"big": big, "small": small + "-%"},
+            )
+    scan = plan[0]["Plan"]
+    assert "patient_control_number" in scan.get("Index Cond", ""), scan

@@ -17,6 +17,8 @@ Revises: 0007
 
 from alembic import op
 
+from rcm_shared.db.migrations import plan_for_average_tenants, plan_for_big_tenants
+
 revision = "0008"
 down_revision = "0007"
 branch_labels = None
@@ -24,19 +26,15 @@ depends_on = None
 
 # tables read by tenant plus a selective key on the intake path
 SKEWED = ("claims", "claim_lines", "coverages")
-TENANT_SHARE = 10  # planner: a tenant is a tenth of the table
 
 
 def upgrade() -> None:
     op.create_index("ix_claims_tenant_patient", "claims", ["tenant_id", "patient_key"])
     op.drop_index("ix_claims_patient_key", table_name="claims")
-    for table in SKEWED:
-        op.execute(f"ALTER TABLE {table} ALTER COLUMN tenant_id SET (n_distinct = {TENANT_SHARE})")
-        op.execute(f"ANALYZE {table}")
+    plan_for_big_tenants(op.execute, SKEWED)
 
 
 def downgrade() -> None:
-    for table in SKEWED:
-        op.execute(f"ALTER TABLE {table} ALTER COLUMN tenant_id RESET (n_distinct)")
+    plan_for_average_tenants(op.execute, SKEWED)
     op.create_index("ix_claims_patient_key", "claims", ["patient_key"])
     op.drop_index("ix_claims_tenant_patient", table_name="claims")
