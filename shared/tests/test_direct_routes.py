@@ -9,9 +9,10 @@ import httpx
 import pytest
 from fastapi import APIRouter, FastAPI, Request, Response
 
-from rcm_shared.direct_routes import DirectRoute, documented_operations, serve_directly
+from rcm_shared.direct_routes import DirectRoute, serve_directly
 from rcm_shared.errors import Conflict, install_error_handlers
 from rcm_shared.observability import HTTP_LATENCY, install_observability
+from rcm_shared.testing.fixtures import documented_operations
 
 
 async def direct(request: Request) -> Response:

@@ -101,3 +101,9 @@ async def setup_tenant(api: httpx.AsyncClient, tenant: str) -> dict[str, str]:
         "payer_id": "87726",
         "provider_id": provider.json()["id"],
     }
+
+
+async def claim_of(api: httpx.AsyncClient, tenant: str, claim_id: str) -> dict[str, Any]:
+    response = await api.get(f"/v1/claims/{claim_id}", headers=bearer(tenant))
+    assert response.status_code == 200, response.text
+    return dict(response.json())

@@ -15,7 +15,16 @@ from rcm_shared.messaging.tables import outbox
 from rcm_shared.testing.fixtures import bearer
 
 from .acks import ClaimAnswer, ack_277ca, ack_999
-from .factories import DOS, NPIS, TODAY, claim_body, clinic_body, payer_body, setup_tenant
+from .factories import (
+    DOS,
+    NPIS,
+    TODAY,
+    claim_body,
+    claim_of,
+    clinic_body,
+    payer_body,
+    setup_tenant,
+)
 
 OTHER_PAYER = "60054"
 
@@ -87,12 +96,6 @@ async def listed_ids(api: httpx.AsyncClient, tenant: str, **params: Any) -> set[
     page = response.json()
     assert page["next_cursor"] is None
     return {c["id"] for c in page["items"]}
-
-
-async def claim_of(api: httpx.AsyncClient, tenant: str, claim_id: str) -> dict[str, Any]:
-    response = await api.get(f"/v1/claims/{claim_id}", headers=bearer(tenant))
-    assert response.status_code == 200, response.text
-    return dict(response.json())
 
 
 async def submit(api: httpx.AsyncClient, tenant: str, body: dict[str, Any]) -> dict[str, Any]:

@@ -35,7 +35,7 @@ from rcm_shared.testing.fixtures import bearer, running, settings_for, wait_for
 from rcm_shared.testing.workplace import x12check
 
 from .acks import ClaimAnswer, ack_277ca, ack_999
-from .factories import DOS, claim_body, setup_tenant
+from .factories import DOS, claim_body, claim_of, setup_tenant
 
 
 async def ready_claims(
@@ -57,10 +57,6 @@ async def submit(api: httpx.AsyncClient, tenant: str, ids: list[str]) -> dict[st
     return dict(response.json())
 
 
-async def status_of(api: httpx.AsyncClient, tenant: str, claim_id: str) -> dict[str, Any]:
-    return dict((await api.get(f"/v1/claims/{claim_id}", headers=bearer(tenant))).json())
-
-
 async def test_submission_writes_a_valid_837p_and_delivers_it_once(
     app: FastAPI, api: httpx.AsyncClient, tenant: str, tmp_path: Path
 ) -> None:
@@ -70,7 +66,7 @@ async def test_submission_writes_a_valid_837p_and_delivers_it_once(
     assert sub["claim_count"] == 3 and sub["delivery_status"] == "pending"
     assert sorted(sub["claim_ids"]) == sorted(c["id"] for c in claims)
     for claim in claims:
-        assert (await status_of(api, tenant, claim["id"]))["status"] == "submitted"
+        assert (await claim_of(api, tenant, claim["id"]))["status"] == "submitted"
 
     x12 = (await api.get(f"/v1/submissions/{sub['id']}/x12", headers=bearer(tenant))).text
     result = x12check().validate_text(x12)
@@ -147,9 +143,9 @@ async def test_277ca_accepts_and_rejects_single_claims(api: httpx.AsyncClient, t
         "claims_rejected": 1,
         "claims_unknown": 0,
     }
-    accepted = await status_of(api, tenant, first["id"])
+    accepted = await claim_of(api, tenant, first["id"])
     assert (accepted["status"], accepted["payer_claim_control_number"]) == ("accepted", "ICN0001")
-    rejected = await status_of(api, tenant, second["id"])
+    rejected = await claim_of(api, tenant, second["id"])
     assert rejected["status"] == "rejected" and rejected["rejection_reasons"]
     assert any("562" in reason for reason in rejected["rejection_reasons"])
 
@@ -202,7 +198,7 @@ async def test_a_claim_for_services_already_billed_is_a_duplicate(
     # rejected by the payer's front end: it is fixed and sent again, so it still counts
     ack = ack_277ca([ClaimAnswer(first["patient_control_number"], "195.5", False)])
     assert (await api.post("/v1/acknowledgments", content=ack, headers=h)).status_code == 201
-    assert (await status_of(api, tenant, first["id"]))["status"] == "rejected"
+    assert (await claim_of(api, tenant, first["id"]))["status"] == "rejected"
     assert duplicate_edits(await post(body))
     # voided: the services are no longer billed, a new claim may carry them
     voided = await api.post(f"/v1/claims/{first['id']}/void", json={"reason": "wrong"}, headers=h)
@@ -219,7 +215,7 @@ async def test_999_rejects_a_transaction(api: httpx.AsyncClient, tenant: str) ->
     assert posted.status_code == 201, posted.text
     assert posted.json()["summary"]["claims_rejected"] == 2
     for claim in claims:
-        assert (await status_of(api, tenant, claim["id"]))["status"] == "rejected"
+        assert (await claim_of(api, tenant, claim["id"]))["status"] == "rejected"
 
 
 @pytest.mark.parametrize("kind", ["999", "277CA"])
@@ -542,7 +538,7 @@ async def test_worker_delivers_and_reads_the_mailbox_by_itself(
         (inbound / tenant / "ack1.277").write_text(ack, encoding="latin-1")
 
         async def accepted() -> bool:
-            return (await status_of(api, tenant, claim["id"]))["status"] == "accepted"
+            return (await claim_of(api, tenant, claim["id"]))["status"] == "accepted"
 
         await wait_for(accepted, timeout=30, what="the 277CA from the inbound folder")
         assert (inbound / tenant / "processed" / "ack1.277").exists()
@@ -586,13 +582,13 @@ async def test_a_277ca_after_the_835_leaves_the_claim_paid(
     [claim] = await ready_claims(api, tenant, refs, 1)
     await submit(api, tenant, [claim["id"]])
     await record(app, tenant, adjudication(claim, "1", "150.00"))
-    assert (await status_of(api, tenant, claim["id"]))["status"] == "paid"
+    assert (await claim_of(api, tenant, claim["id"]))["status"] == "paid"
     late = ack_277ca(
         [ClaimAnswer(claim["patient_control_number"], "195.5", True, "ICN900")], control=9131
     )
     posted = await api.post("/v1/acknowledgments", content=late, headers=bearer(tenant))
     assert posted.status_code == 201
-    assert (await status_of(api, tenant, claim["id"]))["status"] == "paid"
+    assert (await claim_of(api, tenant, claim["id"]))["status"] == "paid"
 
 
 async def test_reversal_of_a_corrected_claim_takes_the_money_back(
@@ -609,7 +605,7 @@ async def test_reversal_of_a_corrected_claim_takes_the_money_back(
     )
     assert corrected.status_code == 201, corrected.text
     await record(app, tenant, adjudication(claim, "22", "-150.00", reversal=True))
-    original = await status_of(api, tenant, claim["id"])
+    original = await claim_of(api, tenant, claim["id"])
     assert original["status"] == "corrected"
     assert Decimal(original["paid_amount"]) == Decimal("0.00")
 

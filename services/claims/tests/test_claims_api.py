@@ -12,9 +12,9 @@ from sqlalchemy import select
 from rcm_claims.app import create_app
 from rcm_claims.config import ClaimsSettings
 from rcm_claims.schemas import ClaimOut
-from rcm_shared.direct_routes import DirectRoute, documented_operations
+from rcm_shared.direct_routes import DirectRoute
 from rcm_shared.messaging.tables import outbox
-from rcm_shared.testing.fixtures import bearer, running, settings_for
+from rcm_shared.testing.fixtures import bearer, documented_operations, running, settings_for
 
 from .factories import claim_body, setup_tenant
 

@@ -15,7 +15,6 @@ direct route matches first.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from starlette.routing import Match, Route
@@ -39,9 +38,3 @@ class DirectRoute(Route):
 def serve_directly(app: FastAPI, routes: Sequence[DirectRoute]) -> None:
     """Puts `routes` before every other route of the app."""
     app.router.routes[:0] = list(routes)
-
-
-def documented_operations(app: FastAPI) -> set[tuple[str, str]]:
-    """(path, method) of every operation in the app's OpenAPI document."""
-    paths: dict[str, dict[str, Any]] = app.openapi()["paths"]
-    return {(path, method.upper()) for path, item in paths.items() for method in item}

@@ -170,3 +170,9 @@ async def test_databases() -> AsyncIterator[dict[str, AsyncEngine]]:
 async def stack(kafka_topics: str, test_databases: dict[str, AsyncEngine]) -> dict[str, Any]:
     """Everything an integration test needs from the real local stack."""
     return {"prefix": kafka_topics, "engines": test_databases, "bootstrap": kafka_bootstrap()}
+
+
+def documented_operations(app: FastAPI) -> set[tuple[str, str]]:
+    """(path, method) of every operation in the app's OpenAPI document."""
+    paths: dict[str, dict[str, Any]] = app.openapi()["paths"]
+    return {(path, method.upper()) for path, item in paths.items() for method in item}

@@ -54,6 +54,17 @@ class X12SyntaxError(ValueError):
         # keyword-only arguments would otherwise be lost when pickled (multiprocessing, caches)
         return (_rebuild_syntax_error, (self.to_dict(),))
 
+    @classmethod
+    def from_dict(cls, fields: dict[str, Any]) -> X12SyntaxError:
+        """The error again from to_dict's fields (stored with a file kept for inspection)."""
+        return cls(
+            fields["segment_number"],
+            fields["reason"],
+            segment_id=fields["segment_id"],
+            element_position=fields["element_position"],
+            component_position=fields["component_position"],
+        )
+
     def to_dict(self) -> dict[str, Any]:
         """The fields for an API error body."""
         return {
@@ -66,13 +77,7 @@ class X12SyntaxError(ValueError):
 
 
 def _rebuild_syntax_error(fields: dict[str, Any]) -> X12SyntaxError:
-    return X12SyntaxError(
-        fields["segment_number"],
-        fields["reason"],
-        segment_id=fields["segment_id"],
-        element_position=fields["element_position"],
-        component_position=fields["component_position"],
-    )
+    return X12SyntaxError.from_dict(fields)
 
 
 class X12ValueError(ValueError):

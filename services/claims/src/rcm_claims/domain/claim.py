@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -148,3 +148,28 @@ class ClaimData(_Strict):
     @property
     def lines_total(self) -> Decimal:
         return sum((line.charge for line in self.lines), Decimal("0.00"))
+
+
+def patched_claim(stored: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """A stored claim's data with a PATCH applied, ready to validate as ClaimData. The
+    stored claim period was worked out from the lines: unless the patch sets it, it follows
+    the patched lines."""
+    merged: dict[str, Any] = merge_patch(stored, changes)
+    if "lines" in changes:
+        for key in ("service_date_from", "service_date_to"):
+            if key not in changes:
+                merged.pop(key, None)
+    return merged
+
+
+def merge_patch(target: Any, patch: Any) -> Any:
+    """RFC 7396 JSON merge patch: objects merge, null deletes, anything else replaces."""
+    if not isinstance(patch, dict):
+        return patch
+    result = dict(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            result.pop(key, None)
+        else:
+            result[key] = merge_patch(result.get(key), value)
+    return result

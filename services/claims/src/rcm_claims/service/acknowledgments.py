@@ -84,13 +84,7 @@ async def ingest(
             ).scalar_one()
         if seen.status == "invalid" and seen.error:
             # the same broken file again is as broken as the first time: the same 422
-            first = X12SyntaxError(
-                seen.error["segment_number"],
-                seen.error["reason"],
-                segment_id=seen.error["segment_id"],
-                element_position=seen.error["element_position"],
-                component_position=seen.error["component_position"],
-            )
+            first = X12SyntaxError.from_dict(seen.error)
             raise InvalidInput(
                 f"acknowledgment does not parse: {first}",
                 {"acknowledgment_id": seen.id, "duplicate": True, **first.to_dict()},

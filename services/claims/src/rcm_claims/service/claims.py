@@ -14,7 +14,12 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rcm_claims.domain import lifecycle
-from rcm_claims.domain.claim import FREQUENCY_REPLACEMENT, FREQUENCY_VOID, ClaimData
+from rcm_claims.domain.claim import (
+    FREQUENCY_REPLACEMENT,
+    FREQUENCY_VOID,
+    ClaimData,
+    patched_claim,
+)
 from rcm_claims.domain.lifecycle import Status
 from rcm_claims.domain.scrubbing import (
     BillingProvider,
@@ -340,13 +345,7 @@ class ClaimService:
 
     async def patch(self, claim_id: str, changes: dict[str, Any]) -> Claim:
         claim = await self.get(claim_id)
-        merged = merge_patch(claim.data, changes)
-        if "lines" in changes:
-            # the stored claim period was worked out from the old lines: unless the patch
-            # sets it, it follows the new ones
-            for key in ("service_date_from", "service_date_to"):
-                if key not in changes:
-                    merged.pop(key, None)
+        merged = patched_claim(claim.data, changes)
         try:
             data = ClaimData.model_validate(merged)
         except ValidationError as exc:
@@ -701,19 +700,6 @@ class ClaimService:
             "status": claim.status,
             "occurred_at": now(),
         }
-
-
-def merge_patch(target: Any, patch: Any) -> Any:
-    """RFC 7396 JSON merge patch: objects merge, null deletes, anything else replaces."""
-    if not isinstance(patch, dict):
-        return patch
-    result = dict(target) if isinstance(target, dict) else {}
-    for key, value in patch.items():
-        if value is None:
-            result.pop(key, None)
-        else:
-            result[key] = merge_patch(result.get(key), value)
-    return result
 
 
 def apply_corrections(data: ClaimData, changes: Corrections) -> ClaimData:
