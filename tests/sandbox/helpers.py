@@ -29,7 +29,7 @@ from rcm_remittance.domain.x835 import (
     read_835,
 )
 from rcm_shared.events.reference import Address
-from rcm_shared.testing.workplace import x12check
+from rcm_shared.testing.x12_oracle import validate
 
 TODAY = date(2026, 11, 23)
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -156,8 +156,8 @@ def files(folder: Path, suffix: str) -> list[Path]:
 
 
 def oracle_errors(text: str) -> list[Any]:
-    result = x12check().validate_text(text)
-    return [] if result["ok"] else [result.get("exception"), *result["errors"]]
+    verdict = validate(text)
+    return [] if verdict.ok else [verdict.exception, *verdict.findings]
 
 
 @dataclass

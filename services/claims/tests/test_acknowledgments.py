@@ -17,13 +17,11 @@ from rcm_claims.domain.acknowledgments import (
     parse_277ca,
     parse_999,
 )
-from rcm_shared.testing.workplace import SAMPLES as WORKPLACE_SAMPLES
+from rcm_shared.testing.x12_data import SAMPLES
 from rcm_shared.x12.errors import X12SyntaxError
 from rcm_shared.x12.separators import Separators
 from rcm_shared.x12.writer import Seg, TransactionSpec, build_interchange, segment
 
-# ../shared beside the repository root (/work/main -> /work/shared)
-SAMPLES = WORKPLACE_SAMPLES
 WHEN = datetime(2025, 7, 1, 9, 30, tzinfo=UTC)
 X231 = "005010X231A1"
 X214 = "005010X214"

@@ -32,7 +32,7 @@ from rcm_shared.events.remittance import Adjustment, ClaimPaymentAdjudicated
 from rcm_shared.identity import patient_key
 from rcm_shared.messaging.tables import inbox, outbox
 from rcm_shared.testing.fixtures import bearer, running, settings_for, wait_for
-from rcm_shared.testing.workplace import x12check
+from rcm_shared.testing.x12_oracle import validate
 
 from .acks import ClaimAnswer, ack_277ca, ack_999
 from .factories import DOS, claim_body, claim_of, setup_tenant
@@ -69,8 +69,8 @@ async def test_submission_writes_a_valid_837p_and_delivers_it_once(
         assert (await claim_of(api, tenant, claim["id"]))["status"] == "submitted"
 
     x12 = (await api.get(f"/v1/submissions/{sub['id']}/x12", headers=bearer(tenant))).text
-    result = x12check().validate_text(x12)
-    assert result["ok"], result["errors"]
+    verdict = validate(x12)
+    assert verdict.ok, verdict.explain()
     assert all(f"CLM*{c['patient_control_number']}*" in x12 for c in claims)
 
     # A claim cannot go out twice.

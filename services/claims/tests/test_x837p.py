@@ -24,7 +24,7 @@ from rcm_claims.domain.x837p import (
     build_837p,
 )
 from rcm_shared.events.reference import Address
-from rcm_shared.testing.workplace import x12check as load_oracle
+from rcm_shared.testing.x12_oracle import validate
 from rcm_shared.x12.errors import X12ValueError
 from rcm_shared.x12.reader import Segment, iter_segments, read_interchange
 from rcm_shared.x12.separators import Separators
@@ -207,9 +207,8 @@ def check_structure(built: Built837) -> list[Transaction]:
 
 
 def oracle(x12: str) -> None:
-    result = load_oracle().validate_text(x12)
-    errors = "\n".join(" | ".join(map(str, e)) for e in result["errors"])
-    assert result["ok"], f"pyx12: {result['exception']}\n{errors}\n{x12}"
+    verdict = validate(x12)
+    assert verdict.ok, f"pyx12: {verdict.explain()}\n{x12}"
 
 
 def build_checked(claims: list[Claim837], envelope: Envelope837 = ENVELOPE) -> list[Transaction]:
@@ -558,12 +557,12 @@ def test_the_oracle_catches_a_broken_file() -> None:
     built = build_837p([claim("BROKEN", referring=REFERRING)], ENVELOPE)
     bad_code = built.x12.replace("******CI~", "******XX~")
     assert bad_code != built.x12
-    assert not load_oracle().validate_text(bad_code)["ok"]
+    assert not validate(bad_code).ok
     hi = next(part + "~\n" for part in built.x12.split("~\n") if part.startswith("HI*"))
     referring = next(part + "~\n" for part in built.x12.split("~\n") if part.startswith("NM1*DN"))
     swapped = built.x12.replace(hi + referring, referring + hi)  # 2310A before the HI
     assert swapped != built.x12
-    assert not load_oracle().validate_text(swapped)["ok"]
+    assert not validate(swapped).ok
 
 
 # ------------------------------------------------------------------------ refusals

@@ -20,7 +20,7 @@ from rcm_eligibility.domain.x270 import (
     Request270Error,
     build_270,
 )
-from rcm_shared.testing.workplace import x12check as load_oracle
+from rcm_shared.testing.x12_oracle import validate
 from rcm_shared.x12.errors import X12ValueError
 from rcm_shared.x12.reader import Segment, read_interchange
 from rcm_shared.x12.separators import Separators
@@ -55,8 +55,8 @@ def request(**changes: Any) -> Request270:
 
 
 def oracle_ok(text: str) -> None:
-    result = load_oracle().validate_text(text)
-    assert result["ok"] and not result["errors"], (result["exception"], result["errors"])
+    verdict = validate(text)
+    assert verdict.ok, verdict.explain()
 
 
 def body(text: str) -> list[Segment]:

@@ -8,7 +8,6 @@ import re
 from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
@@ -19,7 +18,7 @@ from rcm_eligibility.domain.x271 import (
     parse_271,
     summarize,
 )
-from rcm_shared.testing.workplace import SAMPLES
+from rcm_shared.testing.x12_data import SAMPLES
 from rcm_shared.x12.errors import X12SyntaxError
 from rcm_shared.x12.reader import iter_segments
 from rcm_shared.x12.separators import Separators
@@ -37,10 +36,7 @@ VERSION = "005010X279A1"
 
 
 def sample(name: str) -> str:
-    path = SAMPLES_271 / name
-    if not path.is_file():
-        pytest.skip(f"{path} is absent (set RCM_SHARED_DIR)")
-    return path.read_text()
+    return (SAMPLES_271 / name).read_text()
 
 
 def raw_eb_segments(text: str) -> list[list[str]]:
@@ -58,8 +54,6 @@ def all_benefits(responses: Sequence[Response271]) -> list[object]:
 
 def test_every_sample_is_accounted_for() -> None:
     """A new sample dropped in the folder must be added to one of the lists here."""
-    if not SAMPLES_271.is_dir():
-        pytest.skip("../shared/x12-samples is absent")
     names = sorted(p.name for p in SAMPLES_271.iterdir())
     assert names == sorted([*GOOD_SAMPLES, MISMATCH_SAMPLE])
 
@@ -667,7 +661,3 @@ def test_errors_do_not_repeat_values() -> None:
         parse_271(text)
     assert "19801399" not in str(caught.value)
     assert "19801399" not in repr(caught.value.to_dict())
-
-
-def test_samples_folder_is_a_path() -> None:
-    assert isinstance(SAMPLES_271, Path)

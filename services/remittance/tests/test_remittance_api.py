@@ -29,7 +29,7 @@ from rcm_shared.events.remittance import ClaimPaymentAdjudicated, RemittanceRece
 from rcm_shared.messaging.tables import outbox
 from rcm_shared.testing.fixtures import bearer, running, settings_for, wait_for
 from rcm_shared.testing.kafka import read_topic
-from rcm_shared.testing.workplace import SAMPLES
+from rcm_shared.testing.x12_data import sample_files
 
 from .era import Clp, Line, era, interchange, transaction
 
@@ -604,10 +604,9 @@ async def test_stored_but_unposted_file_is_posted_on_recovery(
 
 # --- every published sample ---------------------------------------------------------------
 
-SAMPLE_FILES = sorted((SAMPLES / "835").glob("*.835")) if (SAMPLES / "835").is_dir() else []
+SAMPLE_FILES = sample_files("835")
 
 
-@pytest.mark.skipif(not SAMPLE_FILES, reason="../shared/x12-samples is absent")
 @pytest.mark.parametrize("path", SAMPLE_FILES, ids=lambda p: p.name)
 async def test_every_sample_is_posted_with_its_amounts(
     api: httpx.AsyncClient, tenant: str, path: Path

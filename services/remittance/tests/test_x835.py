@@ -20,13 +20,12 @@ from rcm_remittance.domain.x835 import (
     TransactionEnd,
     read_835,
 )
-from rcm_shared.testing.workplace import SAMPLES
+from rcm_shared.testing.x12_data import SAMPLES, sample_files
 from rcm_shared.x12.errors import X12SyntaxError
 from rcm_shared.x12.writer import Seg, TransactionSpec, build_interchange, segment
 
 SAMPLE_DIR = SAMPLES / "835"
-SAMPLE_FILES = sorted(SAMPLE_DIR.glob("*.835")) if SAMPLE_DIR.is_dir() else []
-needs_samples = pytest.mark.skipif(not SAMPLE_FILES, reason="../shared/x12-samples is absent")
+SAMPLE_FILES = sample_files("835")
 
 
 def claims(events: Sequence[Event]) -> list[ClaimPayment]:
@@ -72,7 +71,6 @@ def parsed_totals(events: Sequence[Event]) -> dict[str, Decimal | int]:
     }
 
 
-@needs_samples
 @pytest.mark.parametrize("path", SAMPLE_FILES, ids=lambda p: p.name)
 def test_every_sample_parses_without_losing_an_amount(path: Path) -> None:
     raw = path.read_bytes()
@@ -99,12 +97,10 @@ EXPECTED = {
 }
 
 
-@needs_samples
 def test_expected_table_covers_every_sample() -> None:
     assert {p.name for p in SAMPLE_FILES} == set(EXPECTED)
 
 
-@needs_samples
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_sample_balancing(name: str) -> None:
     count, paid, plb, bpr = EXPECTED[name]
@@ -119,7 +115,6 @@ def test_sample_balancing(name: str) -> None:
     assert all(c.imbalances == () for c in claims(events))
 
 
-@needs_samples
 def test_sample_defects_listed_in_sources_are_tolerated_and_reported() -> None:
     # managed-care: BPR16 "20002316" is no calendar date (pyx12 flags it too).
     header = next(iter(read_835((SAMPLE_DIR / "lfh__managed-care.835").read_bytes())))
@@ -143,7 +138,6 @@ def test_sample_defects_listed_in_sources_are_tolerated_and_reported() -> None:
     assert second.services[1].adjustments[1].reason_code == "2"
 
 
-@needs_samples
 def test_sample_details() -> None:
     events = list(read_835((SAMPLE_DIR / "e835__united_healthcare_legacy_sample.835").read_text()))
     header = events[0]

@@ -6,13 +6,9 @@ import pickle
 
 import pytest
 
-from rcm_shared.testing.workplace import SHARED as WORKPLACE_SHARED
+from rcm_shared.testing.x12_data import SAMPLES
 from rcm_shared.x12.errors import X12SyntaxError
 from rcm_shared.x12.reader import EnvelopeValidator, iter_segments, read_interchange
-
-SHARED = WORKPLACE_SHARED
-SAMPLES = SHARED / "x12-samples"
-needs_samples = pytest.mark.skipif(not SAMPLES.is_dir(), reason="../shared/x12-samples is absent")
 
 # Segment numbers: ISA 1, GS 2, ST 3, BHT 4, HL 5, SE 6, ST 7, BHT 8, SE 9, GE 10, IEA 11.
 ISA = (
@@ -165,21 +161,18 @@ def test_ta1_only_interchange() -> None:
     validate(f"{ISA}\nTA1*000000042*240305*1407*A*000~\nIEA*0*000000042~\n")
 
 
-@needs_samples
 def test_sample_with_se_st_control_mismatch() -> None:
     err = error((SAMPLES / "271/lfh__subscriber-health-benefit-check-error.271").read_bytes())
     assert (err.segment_number, err.segment_id, err.element_position) == (10, "SE", 2)
     assert "'4323' does not match ST02 '4321'" in err.reason
 
 
-@needs_samples
 def test_sample_with_iea_isa_mismatch() -> None:
     err = error((SAMPLES / "999/ims__x12_999_accepted.999").read_bytes())
     assert (err.segment_number, err.segment_id, err.element_position) == (10, "IEA", 2)
     assert "'000000001' does not match ISA13 '000000286'" in err.reason
 
 
-@needs_samples
 def test_samples_without_envelope_defects_validate() -> None:
     broken = {
         "271/lfh__subscriber-health-benefit-check-error.271",  # SE02 != ST02
@@ -195,7 +188,6 @@ def test_samples_without_envelope_defects_validate() -> None:
     assert checked >= 25
 
 
-@needs_samples
 def test_read_interchange_two_groups() -> None:
     interchange = read_interchange((SAMPLES / "999/pyx12__834_lui_id_5010.999").read_bytes())
     assert interchange.control_number == "308082146"
@@ -209,7 +201,6 @@ def test_read_interchange_two_groups() -> None:
     assert interchange.groups[0].functional_id == "FA"
 
 
-@needs_samples
 def test_read_interchange_version_falls_back_to_gs08() -> None:
     interchange = read_interchange((SAMPLES / "835/lfh__managed-care.835").read_text())
     (transaction,) = interchange.groups[0].transactions

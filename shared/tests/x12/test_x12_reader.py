@@ -11,15 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from rcm_shared.testing.workplace import SHARED as WORKPLACE_SHARED
+from rcm_shared.testing.x12_data import SAMPLES as SAMPLE_DIR
+from rcm_shared.testing.x12_data import sample_files
 from rcm_shared.x12.errors import X12SyntaxError
 from rcm_shared.x12.reader import Segment, iter_segments
 from rcm_shared.x12.separators import Separators
 
-# ../shared beside the repository root (/work/main -> /work/shared)
-SHARED = WORKPLACE_SHARED
-SAMPLES = sorted(p for p in (SHARED / "x12-samples").glob("*/*") if p.is_file())
-needs_samples = pytest.mark.skipif(not SAMPLES, reason="../shared/x12-samples is absent")
+SAMPLES = sample_files()
 
 SMALL = (
     "ISA*00*          *00*          *ZZ*SUBMITTER1     *ZZ*PAYER1         "
@@ -43,7 +41,6 @@ def sample_id(path: Path) -> str:
     return f"{path.parent.name}/{path.name}"
 
 
-@needs_samples
 @pytest.mark.parametrize("path", SAMPLES, ids=sample_id)
 def test_every_sample_tokenizes(path: Path) -> None:
     data = path.read_bytes()
@@ -56,7 +53,6 @@ def test_every_sample_tokenizes(path: Path) -> None:
     assert len(segments[0].elements) == 17  # ISA + 16 elements
 
 
-@needs_samples
 @pytest.mark.parametrize("path", SAMPLES, ids=sample_id)
 def test_sample_in_7_byte_chunks_equals_whole(path: Path) -> None:
     data = path.read_bytes()
@@ -70,10 +66,9 @@ def test_sample_in_7_byte_chunks_equals_whole(path: Path) -> None:
     assert shape(iter_segments([text[i : i + 7] for i in range(0, len(text), 7)])) == whole
 
 
-@needs_samples
 def test_separators_come_from_each_isa() -> None:
     def seps(name: str) -> Separators:
-        return next(iter_segments((SHARED / "x12-samples" / name).read_bytes())).separators
+        return next(iter_segments((SAMPLE_DIR / name).read_bytes())).separators
 
     assert seps("277ca/ims__x12_277CA_rejected.277").component == "|"
     assert seps("999/ims__x12_999_rejected.999").component == "|"
@@ -81,18 +76,17 @@ def test_separators_come_from_each_isa() -> None:
     svc = [
         s
         for s in iter_segments(
-            (SHARED / "x12-samples/835/e835__united_healthcare_legacy_sample.835").read_bytes()
+            (SAMPLE_DIR / "835/e835__united_healthcare_legacy_sample.835").read_bytes()
         )
         if s.id == "SVC"
     ]
     assert svc and all(s.component(1, 1) == "HC" for s in svc)
 
 
-@needs_samples
 def test_one_line_and_one_segment_per_line_agree() -> None:
     # The same 270 published twice: one line, and one segment per line.
-    one_line = (SHARED / "x12-samples/270/lfh__demo-single-line.270").read_bytes()
-    per_line = (SHARED / "x12-samples/270/lfh__subscriber-health-benefit-check.270").read_bytes()
+    one_line = (SAMPLE_DIR / "270/lfh__demo-single-line.270").read_bytes()
+    per_line = (SAMPLE_DIR / "270/lfh__subscriber-health-benefit-check.270").read_bytes()
     assert b"\n" not in one_line and per_line.count(b"\n") > 10
     assert shape(iter_segments(one_line)) == shape(iter_segments(per_line))
 

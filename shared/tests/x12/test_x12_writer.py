@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import importlib
-import sys
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 import pytest
 
-from rcm_shared.testing.workplace import SHARED as WORKPLACE_SHARED
+from rcm_shared.testing.x12_data import SAMPLES
+from rcm_shared.testing.x12_oracle import validate
 from rcm_shared.x12.errors import X12ValueError
 from rcm_shared.x12.reader import Segment, iter_segments, read_interchange
 from rcm_shared.x12.separators import Separators
@@ -24,9 +22,6 @@ from rcm_shared.x12.writer import (
     segment,
 )
 
-SHARED = WORKPLACE_SHARED
-ORACLE = SHARED / "x12-oracle"
-SAMPLES = SHARED / "x12-samples"
 WHEN = datetime(2024, 3, 5, 14, 7, 33)
 
 
@@ -243,17 +238,7 @@ def test_body_may_not_carry_envelope_segments_or_bad_values() -> None:
     assert (err.segment_id, err.segment_position, err.element_position) == ("AK1", 2, 2)
 
 
-# --- the independent oracle (pyx12 through ../shared/x12-oracle/x12check.py) ---
-
-
-def _oracle() -> Callable[[str], dict[str, Any]]:
-    if not (ORACLE / "x12check.py").is_file():
-        pytest.skip("../shared/x12-oracle is absent")
-    if str(ORACLE) not in sys.path:
-        sys.path.insert(0, str(ORACLE))
-    module = importlib.import_module("x12check")
-    validate: Callable[[str], dict[str, Any]] = module.validate_text
-    return validate
+# --- the independent oracle (pyx12, rcm_shared.testing.x12_oracle) ---
 
 
 def _values(seg: Segment) -> list[Value]:
@@ -271,9 +256,8 @@ def _values(seg: Segment) -> list[Value]:
 
 
 def test_built_999_passes_the_oracle() -> None:
-    validate = _oracle()
-    result = validate(build())
-    assert result["ok"], result
+    verdict = validate(build())
+    assert verdict.ok, verdict.explain()
 
 
 @pytest.mark.parametrize(
@@ -285,9 +269,6 @@ def test_built_999_passes_the_oracle() -> None:
     ],
 )
 def test_rebuilt_sample_passes_the_oracle(sample: str, version: str, functional_id: str) -> None:
-    validate = _oracle()
-    if not (SAMPLES / sample).is_file():
-        pytest.skip("../shared/x12-samples is absent")
     source = read_interchange((SAMPLES / sample).read_bytes())
     (transaction,) = source.groups[0].transactions
     text = build(
@@ -301,5 +282,5 @@ def test_rebuilt_sample_passes_the_oracle(sample: str, version: str, functional_
             )
         ],
     )
-    result = validate(text)
-    assert result["ok"], result
+    verdict = validate(text)
+    assert verdict.ok, verdict.explain()

@@ -14,7 +14,9 @@ def sample_files(kind: str | None = None) -> list[Path]:
     """Every sample of one transaction folder (`835`, `277ca`, ...), or of all of them.
     An empty answer is an error, not a skip: a test over no file would pass vacuously."""
     folders = [SAMPLES / kind] if kind else sorted(p for p in SAMPLES.iterdir() if p.is_dir())
-    files = sorted(f for folder in folders if folder.is_dir() for f in folder.iterdir() if f.is_file())
+    files = sorted(
+        f for folder in folders if folder.is_dir() for f in folder.iterdir() if f.is_file()
+    )
     if not files:
         raise FileNotFoundError(f"no X12 sample under {SAMPLES / (kind or '')}")
     return files
