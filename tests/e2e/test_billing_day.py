@@ -38,6 +38,7 @@ if str(REPO) not in sys.path:
 
 from deploy.demo.flow import Apis, Outcome, all_pages, is_denial, run_day
 from deploy.demo.plan import build_day
+from deploy.demo.report import disagreements, gather, paid_dollars
 from deploy.sandbox.app import create_app as sandbox_app
 from deploy.sandbox.config import SandboxSettings
 from deploy.subscriber.__main__ import consume
@@ -163,6 +164,7 @@ async def test_a_billing_day(stack: dict[str, Any], tenant: str, tmp_path: Path)
         histories = {
             c["id"]: (await claims.get(f"/v1/claims/{c['id']}/history")).json() for c in all_claims
         }
+        report = await gather(apis, date.today())
 
     # The analytics example, as its own consumer group on this run's public topics.
     analytics = MemoryStore()
@@ -179,6 +181,7 @@ async def test_a_billing_day(stack: dict[str, Any], tenant: str, tmp_path: Path)
     corrected_and_paid_resolves_its_denial(all_claims, work_items, outcome, by_pcn)
     nothing_acted_on_twice(all_claims, postings, histories, clps)
     the_subscriber_saw_the_day(kpis, all_claims, work_items, remits)
+    the_services_agree_on_paid_dollars(report, all_claims, clps)
 
 
 def the_day_covers_every_outcome(outcome: Outcome, by_pcn: dict[str, Any]) -> None:
@@ -253,6 +256,23 @@ def posted_dollars_equal_835_dollars(
     assert sorted((p["patient_control_number"], Decimal(p["paid"])) for p in posted) == sorted(
         (c.patient_control_number, c.paid) for c in clps
     )
+
+
+def the_services_agree_on_paid_dollars(
+    report: dict[str, Any], all_claims: list[dict[str, Any]], clps: list[ClaimPayment]
+) -> None:
+    """The report's claims KPI and remittance totals are the same money as the 835s."""
+    assert disagreements(report) == []
+    paid = paid_dollars(report)
+    files_clp = sum((c.paid for c in clps), Decimal(0))
+    assert paid["claims"] == paid["posted_to_claims"] == files_clp > 0
+    corrections = sum(
+        (Decimal(c["paid_amount"]) for c in all_claims if c["frequency_code"] == "7"), Decimal(0)
+    )
+    total = report["kpis"]["total"]
+    assert Decimal(str(total["paid_on_corrections"])) == corrections > 0
+    by_payer = sum((Decimal(str(g["paid"])) for g in report["kpis"]["groups"].values()), Decimal(0))
+    assert by_payer == paid["claims"]
 
 
 def every_truth_denial_is_one_work_item(

@@ -249,29 +249,41 @@ class ClaimRepository(_Repo):
         self, date_from: date, date_to: date, clinics: frozenset[str] | None
     ) -> Sequence[Any]:
         """Per (payer, clinic): counts and dollars the KPI rules need, for claims with a
-        first date of service in the range. Replacements and voids are left out: a
-        claim's first attempt is what the rates measure."""
+        first date of service in the range. The rates and charges count a visit's first
+        claim only (what a first attempt achieved); paid counts every dollar the payers
+        paid for those visits, replacements included, so that it is the same money the
+        remittance service posted."""
+        first = Claim.frequency_code == "1"
         stmt = (
             select(
                 Claim.payer_id,
                 Claim.clinic_id,
-                func.count().label("claims"),
-                func.count().filter(Claim.first_pass_clean.is_(True)).label("clean"),
-                func.count().filter(Claim.first_pass_clean.is_not(None)).label("scrubbed"),
-                func.count().filter(Claim.first_submitted_at.is_not(None)).label("submitted"),
-                func.count().filter(Claim.first_acceptance.is_(True)).label("accepted_first"),
-                func.count().filter(Claim.first_acceptance.is_not(None)).label("acked"),
-                func.count().filter(Claim.adjudicated_at.is_not(None)).label("adjudicated"),
-                func.count().filter(Claim.first_adjudication == "denied").label("denied"),
-                func.coalesce(func.sum(Claim.total_charge), 0).label("charges"),
+                func.count().filter(first).label("claims"),
+                func.count().filter(first, Claim.first_pass_clean.is_(True)).label("clean"),
+                func.count().filter(first, Claim.first_pass_clean.is_not(None)).label("scrubbed"),
+                func.count()
+                .filter(first, Claim.first_submitted_at.is_not(None))
+                .label("submitted"),
+                func.count()
+                .filter(first, Claim.first_acceptance.is_(True))
+                .label("accepted_first"),
+                func.count().filter(first, Claim.first_acceptance.is_not(None)).label("acked"),
+                func.count().filter(first, Claim.adjudicated_at.is_not(None)).label("adjudicated"),
+                func.count().filter(first, Claim.first_adjudication == "denied").label("denied"),
+                func.coalesce(func.sum(Claim.total_charge).filter(first), 0).label("charges"),
                 func.coalesce(
-                    func.sum(Claim.total_charge).filter(Claim.first_adjudication == "denied"), 0
+                    func.sum(Claim.total_charge).filter(
+                        first, Claim.first_adjudication == "denied"
+                    ),
+                    0,
                 ).label("denied_charges"),
                 func.coalesce(func.sum(Claim.paid_amount), 0).label("paid"),
+                func.coalesce(
+                    func.sum(Claim.paid_amount).filter(Claim.frequency_code == "7"), 0
+                ).label("paid_on_corrections"),
             )
             .where(
                 Claim.tenant_id == self.tenant_id,
-                Claim.frequency_code == "1",
                 Claim.service_date_from.between(date_from, date_to),
             )
             .group_by(Claim.payer_id, Claim.clinic_id)

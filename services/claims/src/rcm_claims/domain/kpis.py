@@ -5,6 +5,9 @@ does the counting.
 - first-pass acceptance: claims whose first acknowledgment accepted them / acknowledged
 - denial rate: claims whose first adjudication was a denial / adjudicated (count), and
   the same by dollars charged
+- paid: what the payers paid for the period's visits, corrected (frequency-7) claims
+  included, so it equals the remittance service's postings for them; paid on corrections
+  is that part of it
 - days in A/R: open balance / average daily charges over the period
 - average days to payment: first submission to first payment
 - A/R aging: open balance by days since the date of service
@@ -33,6 +36,7 @@ class Counts:
     charges: Decimal = Decimal(0)
     denied_charges: Decimal = Decimal(0)
     paid: Decimal = Decimal(0)
+    paid_on_corrections: Decimal = Decimal(0)
     days_to_pay_sum: Decimal = Decimal(0)
     days_to_pay_n: int = 0
     open_balance: Decimal = Decimal(0)
@@ -50,6 +54,7 @@ class Counts:
             "charges",
             "denied_charges",
             "paid",
+            "paid_on_corrections",
             "days_to_pay_sum",
             "days_to_pay_n",
             "open_balance",
@@ -75,6 +80,7 @@ def report(counts: Counts, period_days: int) -> dict[str, object]:
         "denial_rate_dollars": rate(counts.denied_charges, counts.charges),
         "charges": counts.charges.quantize(CENT),
         "paid": counts.paid.quantize(CENT),
+        "paid_on_corrections": counts.paid_on_corrections.quantize(CENT),
         "open_balance": counts.open_balance.quantize(CENT),
         "days_in_ar": (counts.open_balance / daily_charges).quantize(Decimal("0.1"))
         if daily_charges

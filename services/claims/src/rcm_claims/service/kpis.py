@@ -31,7 +31,7 @@ async def kpis(
         c.acked, c.accepted_first = row.acked, row.accepted_first
         c.adjudicated, c.denied = row.adjudicated, row.denied
         c.charges, c.denied_charges = Decimal(row.charges), Decimal(row.denied_charges)
-        c.paid = Decimal(row.paid)
+        c.paid, c.paid_on_corrections = Decimal(row.paid), Decimal(row.paid_on_corrections)
     for row in await repo.days_to_payment(date_from, date_to, clinics):
         c = per[(row.payer_id, row.clinic_id)]
         c.days_to_pay_sum = Decimal(str(row.days)) * row.claims
