@@ -256,7 +256,10 @@ class RiskBatchOut(BaseModel):
 class RateRow(BaseModel):
     group: str | None
     period: date | None
-    claims: int
+    claims: int = Field(
+        description="adjudicated claims of the group; for category and CARC groups, every "
+        "adjudicated claim of the period (a category splits only the denied side)"
+    )
     denied: int
     denial_rate: Decimal
     charges: Decimal
