@@ -58,7 +58,7 @@ def _claims(**overrides: object) -> dict[str, object]:
         "tid": "t",
         "scope": "admin",
         "iat": now,
-        "exp": now + 60,
+        "exp": now + 3600,  # minted at collection: still valid however late the test runs
     }
     claims.update(overrides)
     return {k: v for k, v in claims.items() if v is not None}

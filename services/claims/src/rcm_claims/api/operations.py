@@ -18,6 +18,14 @@ from rcm_shared.errors import InvalidInput, NotFound
 
 router = APIRouter(prefix="/v1")
 MAX_ACK_BYTES = 20 * 1024 * 1024
+# an empty body lacks its first segment, the ISA: said the way other X12 errors are
+EMPTY_X12 = {
+    "path": "body",
+    "message": "an X12 file is needed",
+    "segment_number": 1,
+    "segment_id": "ISA",
+    "element_position": None,
+}
 
 
 def submission_out(
@@ -106,7 +114,7 @@ async def post_acknowledgment(request: Request, principal: Writer) -> JSONRespon
     """The raw 999 or 277CA as the body (application/edi-x12 or text/plain)."""
     raw_bytes = await request.body()
     if not raw_bytes.strip():
-        raise InvalidInput("empty body", [{"path": "body", "message": "an X12 file is needed"}])
+        raise InvalidInput("empty body", [EMPTY_X12])
     if len(raw_bytes) > MAX_ACK_BYTES:
         raise InvalidInput("file too large", [{"path": "body", "message": "20 MB at most"}])
     sessions = request.app.state.runtime.sessions

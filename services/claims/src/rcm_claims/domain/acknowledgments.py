@@ -370,6 +370,8 @@ def _parse_999_transaction(transaction: Transaction) -> GroupAck:
     if first.id != "AK1":
         raise first.error("expected AK1 (the acknowledged group) right after ST")
     group_control = _required(first, 2, "AK102 (group control number)")
+    if len(group_control) > 9:  # N0 1/9 in the guide: a GS06 we could have written
+        raise first.error("AK102 is longer than 9 digits", 2)
     acks: list[TransactionAck] = []
     current: _OpenTransaction | None = None
     ak9: Segment | None = None
@@ -380,7 +382,8 @@ def _parse_999_transaction(transaction: Transaction) -> GroupAck:
         if sid == "AK2":
             _no_open_loop(current, seg)
             _required(seg, 1, "AK201 (transaction set identifier)")
-            _required(seg, 2, "AK202 (transaction set control number)")
+            if len(_required(seg, 2, "AK202 (transaction set control number)")) > 9:
+                raise seg.error("AK202 is longer than 9 characters", 2)
             current = _OpenTransaction(seg)
         elif sid in ("IK3", "IK4", "CTX"):
             _error_detail(current, seg)
@@ -510,7 +513,8 @@ def _position(
         if required:
             raise seg.error(f"{what} is missing", element, component)
         return None
-    if not (value.isascii() and value.isdigit() and int(value) > 0):
+    # nine digits are more than any X12 position count (and int() of a huge text raises)
+    if not (value.isascii() and value.isdigit() and len(value) <= 9 and int(value) > 0):
         raise seg.error(f"{what} is not a positive whole number", element, component)
     return int(value)
 

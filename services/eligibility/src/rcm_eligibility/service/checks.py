@@ -34,6 +34,7 @@ from rcm_shared.messaging import outbox
 from rcm_shared.runtime import Runtime
 from rcm_shared.workers import repeat
 from rcm_shared.x12.errors import X12SyntaxError
+from rcm_shared.x12.reader import refuse_nul
 
 log = logging.getLogger("rcm.eligibility.checks")
 SOURCE = "/rcm/eligibility"
@@ -147,6 +148,15 @@ async def ask_payer(
         return check
 
 
+def _nul_error(x271: str | None) -> X12SyntaxError | None:
+    try:
+        if x271 is not None:
+            refuse_nul(x271)
+    except X12SyntaxError as exc:
+        return exc
+    return None
+
+
 async def record_answer(
     session: AsyncSession,
     repo: CheckRepository,
@@ -156,9 +166,13 @@ async def record_answer(
 ) -> None:
     request = CheckIn.model_validate(check.request)
     check.attempts += 1
-    check.x12_271 = x271
     answer: CoverageAnswer | None = None
-    if x271 is None:
+    nul = _nul_error(x271)
+    # a broken answer is kept for inspection all the same; PostgreSQL text holds no NUL
+    check.x12_271 = x271.replace("\x00", "\ufffd") if nul and x271 else x271
+    if nul is not None:
+        outcome = rules.unreadable(nul.to_dict())
+    elif x271 is None:
         outcome = rules.unreachable(failure or "no answer")
     else:
         try:

@@ -63,6 +63,8 @@ class Imbalance:
     expected: Decimal
     actual: Decimal
     message: str
+    segment_number: int = 0  # the SVC, CLP or BPR whose amounts do not add up
+    segment_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -197,6 +199,30 @@ def _required(seg: Segment, pos: int, what: str) -> str:
     return value
 
 
+def _fit(seg: Segment, limits: tuple[tuple[int, int], ...]) -> None:
+    """The elements this model keeps are no longer than the guide allows (what is kept is
+    stored in columns that wide: a longer value is the file's fault, found here with its
+    position, not a database error later)."""
+    elements = seg.elements
+    count = len(elements)
+    for pos, most in limits:
+        if pos < count and len(elements[pos]) > most:
+            raise seg.error(f"longer than the {most} characters the 835 guide allows", pos)
+
+
+_ST_LIMITS = ((2, 9),)
+_BPR_LIMITS = ((1, 2), (3, 1), (4, 3))
+_TRN_LIMITS = ((2, 50), (3, 50))
+_N1_LIMITS = ((1, 3), (2, 60), (3, 2), (4, 80))
+_REF_LIMITS = ((1, 3), (2, 50))
+_CLP_LIMITS = ((1, 38), (2, 2), (6, 2), (7, 50), (8, 2), (9, 1))
+_NM1_LIMITS = ((1, 3), (3, 60), (8, 2), (9, 80))
+_PLB_LIMITS = ((1, 50),)
+NPI_LENGTH = 10
+# NUMERIC(12, 2): ten digits before the point; X12 type R is at most 18 characters
+_MOST_DIGITS, _R_LENGTH = 10, 18
+
+
 # Amount and date texts repeat a lot within a remittance (fee schedules, service dates),
 # and both results are immutable, so parsed values are shared. Bounded: cleared when full.
 _CACHE_LIMIT = 4096
@@ -213,6 +239,8 @@ def _number(seg: Segment, pos: int, value: str) -> Decimal:
     body = value[1:] if value[0] == "-" else value
     if not (body.isascii() and body.replace(".", "", 1).isdigit()):
         raise seg.error("not a decimal number", pos)
+    if len(body) > _R_LENGTH or len(body.partition(".")[0].lstrip("0")) > _MOST_DIGITS:
+        raise seg.error("amount out of range (at most 9,999,999,999.99)", pos)
     if len(_NUMBERS) >= _CACHE_LIMIT:
         _NUMBERS.clear()
     number = _NUMBERS[value] = Decimal(value)
@@ -244,6 +272,13 @@ def _optional_amount(seg: Segment, pos: int) -> Decimal | None:
     elements = seg.elements
     value = elements[pos] if pos < len(elements) else ""
     return _number(seg, pos, value) if value else None
+
+
+def _npi(seg: Segment, pos: int) -> str | None:
+    value = _el(seg, pos)
+    if len(value) > NPI_LENGTH:
+        raise seg.error(f"an NPI has {NPI_LENGTH} digits", pos)
+    return value or None
 
 
 def _components(seg: Segment, pos: int) -> list[str]:
@@ -339,10 +374,12 @@ class _Line:
         "qualifier",
         "remarks",
         "revenue_code",
+        "segment_number",
         "units",
     )
 
     def __init__(self, seg: Segment, warnings: list[str]) -> None:
+        self.segment_number = seg.number
         elements = seg.elements
         count = len(elements)
         parts = elements[1].split(seg.separators.component) if count > 1 else []
@@ -384,6 +421,8 @@ class _Line:
                     self.cas_total,
                     f"SVC02 - SVC03 = {expected} but the line's CAS amounts sum to "
                     f"{self.cas_total}",
+                    self.segment_number,
+                    "SVC",
                 )
             )
         payment = _new(ServicePayment)  # _build, inlined
@@ -438,6 +477,7 @@ class _Claim:
     def __init__(self, seg: Segment) -> None:
         self.seg = seg
         # Read now so that a bad CLP fails at its own segment number.
+        _fit(seg, _CLP_LIMITS)
         self.fields = (
             _required(seg, 1, "CLP01 (patient control number)"),
             _required(seg, 2, "CLP02 (claim status code)"),
@@ -473,14 +513,15 @@ class _Claim:
         elements = seg.elements
         if len(elements) > 9:  # the common case: every element up to NM109 present
             entity = elements[1]
-            if entity == "QC":
+            if entity == "QC" and len(elements[3]) <= 60 and len(elements[9]) <= 80:
                 self.patient_name = (elements[3], elements[4])
                 self.patient_id = elements[9] or None
                 return
-            if entity == "82":
+            if entity == "82" and len(elements[9]) <= NPI_LENGTH:
                 if elements[8] == "XX":
                     self.rendering_npi = elements[9] or None
                 return
+        _fit(seg, _NM1_LIMITS)
         entity = _required(seg, 1, "NM101 (entity identifier)")
         if entity == "QC":
             self.patient_name = _name(seg)
@@ -491,7 +532,7 @@ class _Claim:
             self.corrected_name = _name(seg)
         elif entity == "82":
             if _el(seg, 8) == "XX":
-                self.rendering_npi = _el(seg, 9) or None
+                self.rendering_npi = _npi(seg, 9)
         elif entity == "TT":
             self.crossover_payer = _el(seg, 3) or None
 
@@ -527,6 +568,8 @@ class _Claim:
                     self.cas_total,
                     f"CLP03 - CLP04 = {expected} but the claim and line CAS amounts sum "
                     f"to {self.cas_total}",
+                    seg.number,
+                    "CLP",
                 ),
             )
         payment = _new(ClaimPayment)  # _build, inlined
@@ -687,6 +730,7 @@ class _Transaction:
     def __init__(self, st: Segment) -> None:
         if _el(st, 1) != "835":
             raise st.error("ST01 must be 835 (this reader reads claim payments only)", 1)
+        _fit(st, _ST_LIMITS)
         self.st = st
         self.state = _HEADER
         self.bpr: Segment | None = None
@@ -726,6 +770,7 @@ class _Transaction:
             if sid != "BPR":
                 raise seg.error("the 835 header must start with BPR")
             self.bpr = seg
+            _fit(seg, _BPR_LIMITS)
             _required(seg, 1, "BPR01 (transaction handling code)")
             _amount(seg, 2)
             _required(seg, 3, "BPR03 (credit/debit flag)")
@@ -743,12 +788,16 @@ class _Transaction:
     def _header_segment(self, seg: Segment) -> None:
         sid = seg.id
         if sid == "TRN":
+            _fit(seg, _TRN_LIMITS)
             _required(seg, 2, "TRN02 (check or EFT trace number)")
             self.trn = seg
         elif sid == "DTM":
             if _el(seg, 1) == "405":
                 self.production_date = seg.date(2)
         elif sid == "N1":
+            _fit(seg, _N1_LIMITS)
+            if _el(seg, 3) == "XX":
+                _npi(seg, 4)
             self.entity = _required(seg, 1, "N101 (entity identifier)")
             name = _el(seg, 2) or None
             if self.entity == "PR":
@@ -759,6 +808,7 @@ class _Transaction:
                 if _el(seg, 3) and _el(seg, 4):
                     self.payee_ids[_el(seg, 3)] = _el(seg, 4)
         elif sid == "REF":
+            _fit(seg, _REF_LIMITS)
             qualifier, value = _el(seg, 1), _el(seg, 2)
             if self.entity == "PR" and qualifier == "2U":
                 self.payer_ref_id = value or None
@@ -821,6 +871,7 @@ class _Transaction:
         raise seg.error(f"{sid} is not allowed here in an 835")
 
     def _plb(self, seg: Segment) -> Iterator[ProviderAdjustment]:
+        _fit(seg, _PLB_LIMITS)
         provider = _required(seg, 1, "PLB01 (provider identifier)")
         period = seg.date(2)
         elements = seg.elements
@@ -837,6 +888,10 @@ class _Transaction:
                 continue
             if not parts[0]:
                 raise seg.error("adjustment reason code is missing", pos, 1)
+            if len(parts[0]) > 2 or (len(parts) > 1 and len(parts[1]) > 50):
+                raise seg.error(
+                    "longer than the 835 guide allows", pos, 1 if len(parts[0]) > 2 else 2
+                )
             if not amount_text:
                 raise seg.error("adjustment reason without an amount", pos + 1)
             amount = _number(seg, pos + 1, amount_text)
@@ -863,6 +918,8 @@ class _Transaction:
                     actual,
                     f"BPR02 = {expected} but the sum of CLP04 minus the sum of PLB amounts "
                     f"is {actual}",
+                    bpr.number,
+                    "BPR",
                 )
             )
         return TransactionEnd(

@@ -70,7 +70,11 @@ async def receive(
             seq += 1
             await repo.add_chunk(file.id, seq, chunk)
         if size == 0:
-            raise InvalidInput("empty file", [{"path": "body", "message": "no 835 in the body"}])
+            # an empty file lacks its first segment, the ISA: said as other X12 errors are
+            missing = {"segment_number": 1, "segment_id": "ISA", "element_position": None}
+            raise InvalidInput(
+                "empty file", [{"path": "body", "message": "no 835 in the body", **missing}]
+            )
         file.sha256, file.size = digest.hexdigest(), size
     spool.flush()
     spool.seek(0)
