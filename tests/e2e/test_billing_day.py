@@ -28,7 +28,6 @@ from rcm_eligibility.app import create_app as eligibility_app
 from rcm_eligibility.config import EligibilitySettings
 from rcm_remittance.app import create_app as remittance_app
 from rcm_remittance.config import RemittanceSettings
-from rcm_remittance.domain.x835 import ClaimPayment, RemittanceHeader, read_835
 from rcm_shared.mailbox import pending_files
 from rcm_shared.testing.fixtures import REPO, bearer, running, settings_for, wait_for
 
@@ -36,16 +35,15 @@ from rcm_shared.testing.fixtures import REPO, bearer, running, settings_for, wai
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from deploy.demo.flow import Apis, Outcome, all_pages, is_denial, run_day
+from deploy.demo.checks import check_day, gather_facts
+from deploy.demo.flow import Apis, run_day
 from deploy.demo.plan import build_day
-from deploy.demo.report import disagreements, gather, paid_dollars
 from deploy.sandbox.app import create_app as sandbox_app
 from deploy.sandbox.config import SandboxSettings
 from deploy.subscriber.__main__ import consume
 from deploy.subscriber.store import MemoryStore
 
 PATIENTS = 24  # the first patients cover every member prefix and every built denial
-FINAL = {"paid", "partially_paid", "denied", "rejected", "scrub_failed", "corrected"}
 
 
 def free_port() -> int:
@@ -67,20 +65,6 @@ async def serving(app: FastAPI) -> AsyncIterator[str]:
     finally:
         server.should_exit = True
         await task
-
-
-def sent_835s(folder: Path) -> tuple[list[RemittanceHeader], list[ClaimPayment]]:
-    """What the sandbox paid, read from the files themselves (the remittance service moved
-    them to processed/ once posted)."""
-    headers: list[RemittanceHeader] = []
-    payments: list[ClaimPayment] = []
-    for path in sorted(folder.rglob("*.835")):
-        for event in read_835(path.read_text(encoding="latin-1")):
-            if isinstance(event, RemittanceHeader):
-                headers.append(event)
-            elif isinstance(event, ClaimPayment):
-                payments.append(event)
-    return headers, payments
 
 
 async def test_a_billing_day(stack: dict[str, Any], tenant: str, tmp_path: Path) -> None:
@@ -151,22 +135,9 @@ async def test_a_billing_day(stack: dict[str, Any], tenant: str, tmp_path: Path)
 
         await wait_for(mailbox_drained, timeout=60, what="every 835 in the mailbox posted")
 
-        truth = (await sandbox.get("/sandbox/truth", params={"tenant_id": tenant})).json()
-        by_pcn = {t["patient_control_number"]: t for t in truth["claims"]}
-        all_claims = await all_pages(claims, "/v1/claims")
-        work_items = await all_pages(denials, "/v1/denials")
         # this tenant's folder only: the claims worker also delivers what other tests of
         # the _test database left unsent, and the sandbox pays those into their tenants'
-        headers, clps = sent_835s(mailbox["remittance"] / tenant)
-        remits = await all_pages(remittance, "/v1/remittances")
-        postings = {
-            c["id"]: (await remittance.get(f"/v1/claims/{c['id']}/postings")).json()
-            for c in all_claims
-        }
-        histories = {
-            c["id"]: (await claims.get(f"/v1/claims/{c['id']}/history")).json() for c in all_claims
-        }
-        report = await gather(apis, date.today())
+        facts = await gather_facts(apis, tenant, mailbox["remittance"] / tenant)
 
     # The analytics example, as its own consumer group on this run's public topics.
     analytics = MemoryStore()
@@ -176,164 +147,8 @@ async def test_a_billing_day(stack: dict[str, Any], tenant: str, tmp_path: Path)
         if tenant_id == tenant:
             kpis.update(row)
 
-    the_day_covers_every_outcome(outcome, by_pcn)
-    every_claim_ends_in_one_final_state(all_claims, by_pcn, outcome, len(day.claims))
-    posted_dollars_equal_835_dollars(remits, postings, headers, clps)
-    every_truth_denial_is_one_work_item(work_items, by_pcn)
-    corrected_and_paid_resolves_its_denial(all_claims, work_items, outcome, by_pcn)
-    nothing_acted_on_twice(all_claims, postings, histories, clps)
-    the_subscriber_saw_the_day(kpis, all_claims, work_items, remits)
-    the_services_agree_on_paid_dollars(report, all_claims, clps)
-
-
-def the_day_covers_every_outcome(outcome: Outcome, by_pcn: dict[str, Any]) -> None:
-    originals = [t["scenario"] for t in by_pcn.values() if t["frequency"] == "1"]
-    # a line denial on a claim with paid lines is "partial:<denial>": count both names
-    scenarios = Counter(s.split(":")[-1] for s in originals)
-    scenarios.update(s.split(":")[0] for s in originals if s.startswith("partial:"))
-    for wanted in (
-        "paid",
-        "rejected_999",
-        "rejected_277ca",
-        "prior_auth_missing",
-        "diagnosis_inconsistent",
-        "missing_information",
-        "coverage_terminated",
-        "timely_filing",
-        "duplicate",
-        "bundled",
-        "partial",
-    ):
-        assert scenarios[wanted] >= 1, (wanted, scenarios)
-    assert outcome.resubmitted and outcome.appealed and outcome.written_off
-
-
-def every_claim_ends_in_one_final_state(
-    all_claims: list[dict[str, Any]], by_pcn: dict[str, Any], outcome: Outcome, planned: int
-) -> None:
-    originals = [c for c in all_claims if c["frequency_code"] == "1"]
-    corrections = [c for c in all_claims if c["frequency_code"] == "7"]
-    assert len(originals) == planned == len(outcome.claim_ids)
-    assert len(corrections) == len(outcome.resubmitted)
-    for claim in all_claims:
-        status, fact = claim["status"], by_pcn.get(claim["patient_control_number"])
-        assert status in FINAL, (claim["id"], status)
-        if fact is None:  # never left the building
-            assert status == "scrub_failed", (claim["id"], status)
-            continue
-        scenario = fact["scenario"]
-        replaced = claim["replaced_by_claim_id"] is not None
-        if scenario.startswith("rejected_"):
-            expected = {"rejected"}
-        elif scenario == "paid":
-            expected = {"paid"}
-        elif scenario.startswith("partial:"):
-            expected = {"corrected"} if replaced else {"partially_paid"}
-        else:
-            expected = {"corrected"} if replaced else {"denied"}
-        assert status in expected, (claim["patient_control_number"], scenario, status)
-        if status not in ("rejected", "scrub_failed"):
-            assert Decimal(claim["paid_amount"]) == Decimal(fact["paid"]) or replaced, (
-                claim["patient_control_number"],
-                claim["paid_amount"],
-                fact["paid"],
-            )
-
-
-def posted_dollars_equal_835_dollars(
-    remits: list[dict[str, Any]],
-    postings: dict[str, list[dict[str, Any]]],
-    headers: list[RemittanceHeader],
-    clps: list[ClaimPayment],
-) -> None:
-    assert headers, "the sandbox sent no 835"
-    assert len(remits) == len(headers)
-    assert sum(r["unmatched_count"] for r in remits) == 0
-    files_bpr = sum((h.total_paid for h in headers), Decimal(0))
-    files_clp = sum((p.paid for p in clps), Decimal(0))
-    assert sum((Decimal(r["payment_amount"]) for r in remits), Decimal(0)) == files_bpr
-    assert sum((Decimal(r["total_claim_paid"]) for r in remits), Decimal(0)) == files_clp
-    posted = [p for rows in postings.values() for p in rows]
-    assert sum((Decimal(p["paid"]) for p in posted), Decimal(0)) == files_clp
-    assert sorted((p["patient_control_number"], Decimal(p["paid"])) for p in posted) == sorted(
-        (c.patient_control_number, c.paid) for c in clps
-    )
-
-
-def the_services_agree_on_paid_dollars(
-    report: dict[str, Any], all_claims: list[dict[str, Any]], clps: list[ClaimPayment]
-) -> None:
-    """The report's claims KPI and remittance totals are the same money as the 835s."""
-    assert disagreements(report) == []
-    paid = paid_dollars(report)
-    files_clp = sum((c.paid for c in clps), Decimal(0))
-    assert paid["claims"] == paid["posted_to_claims"] == files_clp > 0
-    corrections = sum(
-        (Decimal(c["paid_amount"]) for c in all_claims if c["frequency_code"] == "7"), Decimal(0)
-    )
-    total = report["kpis"]["total"]
-    assert Decimal(str(total["paid_on_corrections"])) == corrections > 0
-    by_payer = sum((Decimal(str(g["paid"])) for g in report["kpis"]["groups"].values()), Decimal(0))
-    assert by_payer == paid["claims"]
-
-
-def every_truth_denial_is_one_work_item(
-    work_items: list[dict[str, Any]], by_pcn: dict[str, Any]
-) -> None:
-    denied = {pcn: t for pcn, t in by_pcn.items() if is_denial(t)}
-    per_claim = Counter(d["patient_control_number"] for d in work_items)
-    assert set(per_claim) == set(denied), (sorted(per_claim), sorted(denied))
-    assert all(n == 1 for n in per_claim.values()), per_claim
-    for item in work_items:
-        fact = denied[item["patient_control_number"]]
-        assert item["category"] in fact["categories"], (item["category"], fact["categories"])
-
-
-def corrected_and_paid_resolves_its_denial(
-    all_claims: list[dict[str, Any]],
-    work_items: list[dict[str, Any]],
-    outcome: Outcome,
-    by_pcn: dict[str, Any],
-) -> None:
-    by_claim = {d["claim_id"]: d for d in work_items}
-    claims_by_id = {c["id"]: c for c in all_claims}
-    paid_corrections = [
-        c
-        for c in all_claims
-        if c["frequency_code"] == "7" and c["status"] in ("paid", "partially_paid")
-    ]
-    assert len(paid_corrections) == len(outcome.resubmitted)
-    for correction in paid_corrections:
-        denial = by_claim[correction["original_claim_id"]]
-        assert denial["status"] == "resolved", (denial["id"], denial["status"])
-        # what the correction brought beyond what the original had been paid (a partly
-        # paid original is reversed in the same 835)
-        original = by_pcn[claims_by_id[correction["original_claim_id"]]["patient_control_number"]]
-        recovered = Decimal(correction["paid_amount"]) - Decimal(original["paid"])
-        assert Decimal(denial["recovered_amount"]) == recovered, (denial["id"], recovered)
-    for denial_id in outcome.appealed:
-        assert next(d for d in work_items if d["id"] == denial_id)["status"] == "appealed"
-    for denial_id in outcome.written_off:
-        assert next(d for d in work_items if d["id"] == denial_id)["status"] == "written_off"
-
-
-def nothing_acted_on_twice(
-    all_claims: list[dict[str, Any]],
-    postings: dict[str, list[dict[str, Any]]],
-    histories: dict[str, list[dict[str, Any]]],
-    clps: list[ClaimPayment],
-) -> None:
-    """Each CLP was posted once, and each posting moved its claim once: redelivered
-    events (at-least-once Kafka, the relay's retries) had no second effect."""
-    clp_per_pcn = Counter(c.patient_control_number for c in clps)
-    for claim in all_claims:
-        posted = postings[claim["id"]]
-        assert len(posted) == clp_per_pcn.get(claim["patient_control_number"], 0)
-        applied = [
-            h["detail"]["payment_id"] for h in histories[claim["id"]] if "payment_id" in h["detail"]
-        ]
-        assert len(applied) == len(set(applied)), (claim["id"], applied)
-        assert set(applied) == {p["id"] for p in posted}, (claim["id"], applied, posted)
+    check_day(facts, outcome, len(day.claims))
+    the_subscriber_saw_the_day(kpis, facts.all_claims, facts.work_items, facts.remits)
 
 
 def the_subscriber_saw_the_day(
