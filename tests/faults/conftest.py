@@ -1,0 +1,86 @@
+"""The fault tier's own stack: PostgreSQL, Kafka, the four services and the sandbox as real
+processes (deploy/stack.py, as `make up` starts them) on free ports and in a state folder
+of their own, so that killing the broker or restarting the database touches nothing else
+the suite runs. Started once for the tier, stopped by pid at its end."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import sys
+from collections.abc import Iterator
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+from rcm_shared.testing.fixtures import REPO, RUN_ID, stack_script
+
+if str(REPO) not in sys.path:  # deploy/ is not an installed package
+    sys.path.insert(0, str(REPO))
+
+TIMES: list[tuple[str, float]] = []  # (case, seconds from the fault to consistency)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class FaultStack:
+    def __init__(self, stack: ModuleType, cfg: Any) -> None:
+        self.stack, self.cfg = stack, cfg
+
+    def url(self, name: str) -> str:
+        return f"http://127.0.0.1:{self.cfg.service_port(name)}"
+
+    def database_dsn(self, name: str) -> str:
+        password = self.stack.service_db_password(name)
+        return f"postgresql://rcm_{name}:{password}@127.0.0.1:{self.cfg.pg_port}/rcm_{name}"
+
+    @property
+    def bootstrap(self) -> str:
+        return f"127.0.0.1:{self.cfg.kafka_port}"
+
+
+@pytest.fixture(scope="session")
+def fault_stack() -> Iterator[FaultStack]:
+    names = ["eligibility", "claims", "remittance", "denials", "sandbox"]
+    settings = {
+        "RCM_PG_PORT": str(free_port()),
+        "RCM_KAFKA_PORT": str(free_port()),
+        "RCM_KAFKA_CONTROLLER_PORT": str(free_port()),
+        **{f"RCM_{n.upper()}_PORT": str(free_port()) for n in names},
+        # the jars `make test` fetched for the suite's own broker
+        "RCM_KAFKA_LIB": str(REPO / ".cache" / "kafka" / "lib"),
+        # a brisk day: mailboxes read twice a second, 835s when the flow asks for them
+        "RCM_CLAIMS_INBOUND_POLL_SECONDS": "0.5",
+        "RCM_CLAIMS_DELIVERY_POLL_SECONDS": "0.5",
+        "RCM_REMITTANCE_INBOUND_POLL_SECONDS": "0.5",
+        "RCM_SANDBOX_MAILBOX_POLL_SECONDS": "0.5",
+        "RCM_SANDBOX_REMIT_EVERY_SECONDS": "0",
+    }
+    saved = {k: os.environ.get(k) for k in settings}
+    os.environ.update(settings)
+    stack = stack_script()
+    cfg = stack.Config(state=REPO / ".cache" / "faults" / RUN_ID)
+    try:
+        stack.cmd_up(cfg, infra_only=False)
+        yield FaultStack(stack, cfg)
+    finally:
+        stack.cmd_clean(cfg)
+        shutil.rmtree(cfg.state, ignore_errors=True)
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if TIMES:
+        terminalreporter.section("faults: time from the fault to a consistent day")
+        for case, seconds in TIMES:
+            terminalreporter.write_line(f"{case:<52} {seconds:6.1f} s")
