@@ -3,12 +3,13 @@
 UV := deploy/uv
 RUN := $(UV) run --frozen
 
-.PHONY: help sync up down clean status logs test lint format contracts bench demo
+.PHONY: help sync up down clean status logs test test-faults lint format contracts bench demo
 
 help:
 	@echo "make up        install, start PostgreSQL + Kafka + the four services, print a token"
 	@echo "make demo      make up, then run a billing company's day through it (stack stays up)"
 	@echo "make test      install, start PostgreSQL + Kafka, run every test"
+	@echo "make test-faults  only the fault tier (tests/faults)"
 	@echo "make down      stop what make up started;  make clean  also delete its data"
 	@echo "make status    what runs;  make logs [NAME=kafka]"
 	@echo "make lint      ruff + mypy;  make contracts  regenerate shared/contracts"
@@ -38,6 +39,10 @@ logs:
 
 test:
 	@bash deploy/test.sh
+
+# the fault tier alone: a billing day per injected fault, on a stack of its own
+test-faults:
+	@bash deploy/test.sh tests/faults
 
 lint: sync
 	$(RUN) ruff check .

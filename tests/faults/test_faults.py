@@ -12,6 +12,7 @@ import signal
 import time
 import urllib.request
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 
@@ -84,7 +85,9 @@ def kill_broker(fs: FaultStack) -> None:
     fs.stack.stop_pid(fs.cfg, "kafka", timeout=10, sig=signal.SIGKILL)
     time.sleep(2)  # the services notice: producers and consumers lose their connections
     fs.stack.kafka_start(fs.cfg)
-    fs.stack.kafka_wait_ready(fs.cfg)
+    # the readiness probe runs its own event loop: not inside this test's
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(fs.stack.kafka_wait_ready, fs.cfg).result()
 
 
 def restart_postgres(fs: FaultStack, seen: dict[str, list[int]]) -> None:

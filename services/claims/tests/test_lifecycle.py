@@ -133,6 +133,19 @@ def test_reversals_and_denials(
     assert status_for_adjudication(clp02, Decimal(paid), adjustments) is expected
 
 
+@pytest.mark.parametrize(
+    ("patient_owes", "expected"), [("0.00", S.DENIED), ("50.00", S.PARTIALLY_PAID)]
+)
+def test_a_refused_line_beside_one_allowed_to_the_deductible(
+    patient_owes: str, expected: Status
+) -> None:
+    """One line denied (CO-197), the other allowed and applied to the deductible (PR-1):
+    the payer paid nothing, but the claim was not wholly denied."""
+    adjustments = [("CO", "197"), ("PR", "1")]
+    found = status_for_adjudication("1", Decimal("0.00"), adjustments, Decimal(patient_owes))
+    assert found is expected
+
+
 def test_forwarded_claim_waits_for_the_next_payer() -> None:
     # CLP02 23: not our claim, forwarded to another payer: not paid, not denied
     assert status_for_adjudication("23", Decimal("0"), []) is Status.ACCEPTED

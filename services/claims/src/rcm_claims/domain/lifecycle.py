@@ -86,12 +86,16 @@ def is_routine(group_code: str, reason_code: str) -> bool:
 
 
 def status_for_adjudication(
-    claim_status_code: str, paid: Decimal, adjustments: list[tuple[str, str]]
+    claim_status_code: str,
+    paid: Decimal,
+    adjustments: list[tuple[str, str]],
+    patient_responsibility: Decimal = Decimal(0),
 ) -> Status:
     """CLP02 and adjustments to our status. 22 is a reversal and 23 a hand-off to another
     payer (back to accepted, awaiting a decision); 4 is denied; otherwise paid when every
-    adjustment is routine, partially paid when something was refused but money came, denied
-    when none came."""
+    adjustment is routine, partially paid when something was refused but some of the claim
+    was allowed (money came, or the patient owes for an allowed line, e.g. a deductible),
+    denied when nothing was."""
     # 22: reversal of a previous payment; 23: not our claim, forwarded to another payer.
     # Either way the claim waits for a (new) decision.
     if claim_status_code in ("22", "23"):
@@ -100,4 +104,4 @@ def status_for_adjudication(
         return S.DENIED
     if all(is_routine(group, reason) for group, reason in adjustments):
         return S.PAID
-    return S.PARTIALLY_PAID if paid > 0 else S.DENIED
+    return S.PARTIALLY_PAID if paid > 0 or patient_responsibility > 0 else S.DENIED

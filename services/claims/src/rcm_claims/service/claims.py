@@ -618,6 +618,7 @@ class ClaimService:
             payment.paid_amount,
             [(a.group_code, a.reason_code) for a in payment.adjustments]
             + [(a.group_code, a.reason_code) for ln in payment.lines for a in ln.adjustments],
+            payment.patient_responsibility,
         )
         previous = claim.status
         if payment.is_reversal and Status(previous) in lifecycle.FINAL:
