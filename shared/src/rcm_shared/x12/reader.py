@@ -48,6 +48,11 @@ _DATE = re.compile(r"[0-9]{8}")
 _BETWEEN = " \t\r\n\x0b\x0c"
 
 
+# X12 numeric types have at most 18 digits; with a sign and a decimal point, 20 characters.
+# Longer is refused at its element (int() of 4,301+ digits raises a plain ValueError).
+MAX_NUMBER_LENGTH = 20
+
+
 @runtime_checkable
 class SupportsRead(Protocol):
     """A text or binary file object (anything with `read(size)`)."""
@@ -116,8 +121,8 @@ class Segment:
             if required:
                 raise self.error("required number is missing", pos)
             return None
-        if _DECIMAL.fullmatch(value) is None:
-            raise self.error("not a decimal number", pos)
+        if len(value) > MAX_NUMBER_LENGTH or _DECIMAL.fullmatch(value) is None:
+            raise self.error("not a decimal number (at most 18 digits)", pos)
         return Decimal(value)
 
     @overload
@@ -131,8 +136,8 @@ class Segment:
             if required:
                 raise self.error("required integer is missing", pos)
             return None
-        if _INTEGER.fullmatch(value) is None:
-            raise self.error("not an integer", pos)
+        if len(value) > MAX_NUMBER_LENGTH or _INTEGER.fullmatch(value) is None:
+            raise self.error("not an integer (at most 18 digits)", pos)
         return int(value)
 
     # `datetime.date` spelled out: inside the class, `date` is this method.
