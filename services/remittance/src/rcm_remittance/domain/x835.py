@@ -211,7 +211,8 @@ def _number(seg: Segment, pos: int, value: str) -> Decimal:
     # X12 type R: optional leading minus, digits, at most one point. Checked by hand (not
     # Decimal() alone, which takes "NaN", "1e5", "1_0"; not a regex, which is slower).
     body = value[1:] if value[0] == "-" else value
-    if not (body.isascii() and body.replace(".", "", 1).isdigit()):
+    # at most 18 digits (X12 type R): longer ones overflow the Decimal arithmetic
+    if len(value) > 20 or not (body.isascii() and body.replace(".", "", 1).isdigit()):
         raise seg.error("not a decimal number", pos)
     if len(_NUMBERS) >= _CACHE_LIMIT:
         _NUMBERS.clear()
@@ -874,6 +875,38 @@ class _Transaction:
         )
 
 
+# The longest value each stored element may have (the X12 maximum, or the column's when
+# that is shorter): a longer one is refused here, at its segment and element, instead of
+# failing the database insert with a 500. NM109/N104 hold an NPI (10) when qualified XX.
+_STORED_LENGTHS: dict[str, tuple[tuple[int, int], ...]] = {
+    "ST": ((2, 9),),
+    "BPR": ((1, 2), (3, 1), (4, 3)),
+    "TRN": ((2, 50), (3, 50)),
+    "N1": ((2, 80), (4, 80)),
+    "REF": ((2, 80),),
+    "CLP": ((1, 38), (2, 2), (6, 2), (7, 50), (8, 2), (9, 1)),
+    "NM1": ((3, 60), (9, 80)),
+    "PLB": ((1, 50),),
+}
+_NPI_ELEMENT = {"NM1": (8, 9), "N1": (3, 4)}
+
+
+def _check_lengths(seg: Segment, limits: tuple[tuple[int, int], ...]) -> None:
+    elements = seg.elements
+    count = len(elements)
+    for pos, limit in limits:
+        if pos < count and len(elements[pos]) > limit:
+            raise seg.error(f"{seg.id}{pos:02d} is longer than {limit} characters", pos)
+    npi = _NPI_ELEMENT.get(seg.id)
+    if npi and npi[1] < count and elements[npi[0]] == "XX" and len(elements[npi[1]]) > 10:
+        raise seg.error(f"{seg.id}{npi[1]:02d} (NPI) is longer than 10 characters", npi[1])
+    if seg.id == "PLB":
+        for pos in range(3, count, 2):
+            parts = elements[pos].split(seg.separators.component)
+            if len(parts[0]) > 2 or (len(parts) > 1 and len(parts[1]) > 50):
+                raise seg.error("PLB adjustment identifier is too long", pos)
+
+
 def read_835(source: Source, *, chunk_size: int = CHUNK_SIZE) -> Iterator[Event]:
     """The events of every 835 in `source`, streamed, envelope validated as it goes.
 
@@ -895,6 +928,9 @@ def read_835(source: Source, *, chunk_size: int = CHUNK_SIZE) -> Iterator[Event]
     # over in one addition before the next segment it sees (or at the end of input).
     skipped = 0
     for seg in iter_segments(source, chunk_size=chunk_size):
+        limits = _STORED_LENGTHS.get(seg.id)
+        if limits is not None:
+            _check_lengths(seg, limits)
         if claim is not None:
             # The hot path: one dict lookup and one call per segment inside a claim.
             sid = seg.id
