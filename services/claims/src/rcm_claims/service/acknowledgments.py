@@ -69,7 +69,8 @@ async def ingest(
                     status="received",
                     source=source,
                     file_name=file_name,
-                    raw=raw,
+                    # PostgreSQL text cannot hold NUL: kept visibly replaced, parsed as sent
+                    raw=raw.replace("\x00", "\ufffd"),
                     summary={},
                 )
             )

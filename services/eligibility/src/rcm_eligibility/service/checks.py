@@ -156,7 +156,8 @@ async def record_answer(
 ) -> None:
     request = CheckIn.model_validate(check.request)
     check.attempts += 1
-    check.x12_271 = x271
+    # PostgreSQL text cannot hold NUL: kept visibly replaced, parsed as received
+    check.x12_271 = x271.replace("\x00", "\ufffd") if x271 is not None else None
     answer: CoverageAnswer | None = None
     if x271 is None:
         outcome = rules.unreachable(failure or "no answer")
