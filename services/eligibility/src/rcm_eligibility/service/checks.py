@@ -20,13 +20,19 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from rcm_eligibility.config import EligibilitySettings
 from rcm_eligibility.domain import checks as rules
-from rcm_eligibility.domain.x270 import Envelope270, Person270, Request270, build_270
+from rcm_eligibility.domain.x270 import (
+    Envelope270,
+    Person270,
+    Request270,
+    Request270Error,
+    build_270,
+)
 from rcm_eligibility.domain.x271 import CoverageAnswer, parse_271, summarize
 from rcm_eligibility.models import EligibilityBatch, EligibilityCheck
 from rcm_eligibility.payer import HttpPayerConnector, PayerUnavailable
 from rcm_eligibility.repository import BatchQueue, CheckRepository
 from rcm_eligibility.schemas import CheckIn
-from rcm_shared.errors import NotFound
+from rcm_shared.errors import InvalidInput, NotFound
 from rcm_shared.events.catalog import new_event
 from rcm_shared.events.eligibility import CostShare, EligibilityChecked
 from rcm_shared.identity import patient_key
@@ -122,7 +128,14 @@ async def check_now(
             cached = await repo.fresh_answer(fresh.cache_key, since)
             if cached is not None:
                 return cached, True
-        x270 = await _attach_270(repo, fresh, settings)
+        try:
+            x270 = await _attach_270(repo, fresh, settings)
+        except Request270Error as exc:
+            # a request the schema takes but no 270 can carry (an NPI check digit, a
+            # blank name): the caller's 422, before anything is stored
+            raise InvalidInput(
+                f"no 270 can be built: {exc}", [{"path": "body", "message": str(exc)}]
+            ) from None
         await repo.add(fresh)
     return await ask_payer(sessions, tenant_id, fresh.id, x270, payer), False
 
