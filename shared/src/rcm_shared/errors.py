@@ -14,6 +14,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger("rcm.errors")
@@ -120,6 +121,21 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(
             {"error": code, "message": str(exc.detail)}, status_code=exc.status_code
         )
+
+    @app.exception_handler(DBAPIError)
+    async def _database(request: Request, exc: DBAPIError) -> JSONResponse:
+        # PostgreSQL text cannot hold NUL (SQLSTATE 22021): a NUL in a query parameter or
+        # a JSON string is the caller's input, not our failure.
+        if getattr(exc.orig, "sqlstate", None) == "22021":
+            return JSONResponse(
+                {
+                    "error": "invalid_input",
+                    "message": "text must not contain NUL characters",
+                    "detail": [{"path": "request", "message": "a NUL (\\u0000) character"}],
+                },
+                status_code=422,
+            )
+        return await _unexpected(request, exc)
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
