@@ -63,6 +63,11 @@ class Imbalance:
     expected: Decimal
     actual: Decimal
     message: str
+    # the segment whose amount does not balance (SVC03, CLP04, BPR02), so that a refusal
+    # names its place in the file like a syntax error does
+    segment_number: int | None = None
+    segment_id: str | None = None
+    element_position: int | None = None
 
 
 @dataclass(frozen=True)
@@ -340,10 +345,12 @@ class _Line:
         "qualifier",
         "remarks",
         "revenue_code",
+        "segment_number",
         "units",
     )
 
     def __init__(self, seg: Segment, warnings: list[str]) -> None:
+        self.segment_number = seg.number
         elements = seg.elements
         count = len(elements)
         parts = elements[1].split(seg.separators.component) if count > 1 else []
@@ -385,6 +392,9 @@ class _Line:
                     self.cas_total,
                     f"SVC02 - SVC03 = {expected} but the line's CAS amounts sum to "
                     f"{self.cas_total}",
+                    self.segment_number,
+                    "SVC",
+                    3,
                 )
             )
         payment = _new(ServicePayment)  # _build, inlined
@@ -528,6 +538,9 @@ class _Claim:
                     self.cas_total,
                     f"CLP03 - CLP04 = {expected} but the claim and line CAS amounts sum "
                     f"to {self.cas_total}",
+                    seg.number,
+                    "CLP",
+                    4,
                 ),
             )
         payment = _new(ClaimPayment)  # _build, inlined
@@ -864,6 +877,9 @@ class _Transaction:
                     actual,
                     f"BPR02 = {expected} but the sum of CLP04 minus the sum of PLB amounts "
                     f"is {actual}",
+                    bpr.number,
+                    "BPR",
+                    2,
                 )
             )
         return TransactionEnd(
@@ -891,7 +907,10 @@ _STORED_LENGTHS: dict[str, tuple[tuple[int, int], ...]] = {
 _NPI_ELEMENT = {"NM1": (8, 9), "N1": (3, 4)}
 
 
-def _check_lengths(seg: Segment, limits: tuple[tuple[int, int], ...]) -> None:
+def _check_lengths(seg: Segment) -> None:
+    limits = _STORED_LENGTHS.get(seg.id)
+    if limits is None:
+        return
     elements = seg.elements
     count = len(elements)
     for pos, limit in limits:
@@ -928,9 +947,7 @@ def read_835(source: Source, *, chunk_size: int = CHUNK_SIZE) -> Iterator[Event]
     # over in one addition before the next segment it sees (or at the end of input).
     skipped = 0
     for seg in iter_segments(source, chunk_size=chunk_size):
-        limits = _STORED_LENGTHS.get(seg.id)
-        if limits is not None:
-            _check_lengths(seg, limits)
+        _check_lengths(seg)
         if claim is not None:
             # The hot path: one dict lookup and one call per segment inside a claim.
             sid = seg.id
