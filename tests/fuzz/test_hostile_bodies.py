@@ -45,7 +45,12 @@ def claim_body(lines: int = 1, charge: Any = "150.00") -> dict[str, Any]:
             "last_name": "Doe",
             "birth_date": "1980-04-02",
             "gender": "F",
-            "address": {"line1": "5 Oak", "city": "Springfield", "state": "IL", "postal_code": "62704"},
+            "address": {
+                "line1": "5 Oak",
+                "city": "Springfield",
+                "state": "IL",
+                "postal_code": "62704",
+            },
         },
         "place_of_service": "11",
         "diagnosis_codes": ["E11.9"],
@@ -81,7 +86,7 @@ def hostile(valid: dict[str, Any], amount_path: tuple[Any, ...] | None) -> dict[
         "depth 10,000": b"[" * 10_000 + b"]" * 10_000,
         "depth 10,000 object": b'{"a":' * 10_000 + b"1" + b"}" * 10_000,
         "invalid UTF-8": raw(valid)[:-1] + b', "x": "\xff\xfe\xc3"}',
-        "not JSON": b"{\"a\": ",
+        "not JSON": b'{"a": ',
     }
     if amount_path is not None:
         for name, token in (("1e400", b"1e400"), ("NaN", b"NaN"), ("Infinity", b"-Infinity")):
@@ -102,7 +107,9 @@ async def _send_all(
     for name, body in bodies.items():
         r = await api.post(path, content=body, headers=headers, timeout=TIMEOUT)
         count("bodies", f"{service} POST {path}", tried=1)
-        answer = r.json() if r.headers.get("content-type", "").startswith("application/json") else None
+        answer = (
+            r.json() if r.headers.get("content-type", "").startswith("application/json") else None
+        )
         shaped = isinstance(answer, dict) and {"error", "message"} <= answer.keys()
         if r.status_code >= 500:
             count("bodies", f"{service} POST {path}", **{"5xx": 1})
@@ -121,18 +128,31 @@ async def _send_all(
 
 
 @pytest.fixture
-async def apps(stack: dict[str, Any], tmp_path: Path) -> AsyncIterator[dict[str, httpx.AsyncClient]]:
+async def apps(
+    stack: dict[str, Any], tmp_path: Path
+) -> AsyncIterator[dict[str, httpx.AsyncClient]]:
     made = {
         "claims": claims_app(
-            settings_for(ClaimsSettings, "claims", outbound_dir=str(tmp_path / "o"), inbound_dir=str(tmp_path / "i")),
+            settings_for(
+                ClaimsSettings,
+                "claims",
+                outbound_dir=str(tmp_path / "o"),
+                inbound_dir=str(tmp_path / "i"),
+            ),
             run_workers=False,
         ),
         "eligibility": eligibility_app(
-            settings_for(EligibilitySettings, "eligibility", payer_url="http://127.0.0.1:9/270", payer_attempts=1),
+            settings_for(
+                EligibilitySettings,
+                "eligibility",
+                payer_url="http://127.0.0.1:9/270",
+                payer_attempts=1,
+            ),
             run_workers=False,
         ),
         "remittance": remittance_app(
-            settings_for(RemittanceSettings, "remittance", inbound_dir=str(tmp_path / "r")), run_workers=False
+            settings_for(RemittanceSettings, "remittance", inbound_dir=str(tmp_path / "r")),
+            run_workers=False,
         ),
         "denials": denials_app(settings_for(DenialsSettings, "denials"), run_workers=False),
     }
@@ -142,7 +162,12 @@ async def apps(stack: dict[str, Any], tmp_path: Path) -> AsyncIterator[dict[str,
         running(made["remittance"]) as remittance,
         running(made["denials"]) as denials,
     ):
-        yield {"claims": claims, "eligibility": eligibility, "remittance": remittance, "denials": denials}
+        yield {
+            "claims": claims,
+            "eligibility": eligibility,
+            "remittance": remittance,
+            "denials": denials,
+        }
 
 
 @pytest.mark.integration
@@ -163,9 +188,13 @@ async def test_hostile_bodies_are_4xx(apps: dict[str, httpx.AsyncClient], tenant
     # a claim with 10,000 lines (the 837P allows 50)
     big = {"claim with 10,000 lines": raw(claim_body(lines=10_000))}
     problems += await _send_all("claims", apps["claims"], tenant, "/v1/claims", big)
-    problems += await _send_all("claims", apps["claims"], tenant, "/v1/claims/batch", {
-        "batch claim with 10,000 lines": raw({"claims": [claim_body(lines=10_000)]})
-    })
+    problems += await _send_all(
+        "claims",
+        apps["claims"],
+        tenant,
+        "/v1/claims/batch",
+        {"batch claim with 10,000 lines": raw({"claims": [claim_body(lines=10_000)]})},
+    )
     for service, api in apps.items():
         assert (await api.get("/readyz")).status_code == 200, service
     assert not problems, "\n".join(problems)

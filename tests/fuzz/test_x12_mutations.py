@@ -5,8 +5,8 @@ where the file is wrong, and the service is still ready afterwards.
 "Located" means the error detail carries the segment's number in the file and an
 element position (null only when the fault is the segment as a whole, e.g. a missing
 terminator or a bad segment id). An unbalanced 835 is a business refusal: located when
-each imbalance names its segment. An empty (or all-whitespace) body has no segment to name: its refusal
-names the body (`path` "body") instead."""
+each imbalance names its segment. An empty (or all-whitespace) body has no segment to
+name: its refusal names the body (`path` "body") instead."""
 
 from __future__ import annotations
 
@@ -17,7 +17,6 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 import uvicorn
 from starlette.applications import Starlette
@@ -106,7 +105,9 @@ async def test_mutated_acknowledgments(
     async with running(claims_app(settings, run_workers=False)) as api:
 
         async def send(body: bytes) -> tuple[int, Any]:
-            r = await api.post("/v1/acknowledgments", content=body, headers={**X12, **bearer(tenant)})
+            r = await api.post(
+                "/v1/acknowledgments", content=body, headers={**X12, **bearer(tenant)}
+            )
             return r.status_code, r.json().get("detail") if r.status_code >= 400 else None
 
         cases = list(mutants(seeds(kind), seed=999 if kind == "999" else 277, per_kind=PER_KIND))
@@ -133,7 +134,9 @@ async def payer_server() -> AsyncIterator[tuple[_Payer, str]]:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    config = uvicorn.Config(payer.app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    config = uvicorn.Config(
+        payer.app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"
+    )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
     while not server.started:  # noqa: ASYNC110 - uvicorn offers no event to wait on
@@ -164,7 +167,11 @@ def check_body(n: int) -> dict[str, Any]:
 async def test_mutated_271s_through_the_payer_connector(stack: dict[str, Any], tenant: str) -> None:
     async with payer_server() as (payer, url):
         settings = settings_for(
-            EligibilitySettings, "eligibility", payer_url=url, payer_timeout_seconds=5, payer_attempts=1
+            EligibilitySettings,
+            "eligibility",
+            payer_url=url,
+            payer_timeout_seconds=5,
+            payer_attempts=1,
         )
         async with running(eligibility_app(settings, run_workers=False)) as api:
             n = 0
