@@ -14,6 +14,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger("rcm.errors")
@@ -121,6 +122,21 @@ def install_error_handlers(app: FastAPI) -> None:
             {"error": code, "message": str(exc.detail)}, status_code=exc.status_code
         )
 
+    @app.exception_handler(DBAPIError)
+    async def _database(request: Request, exc: DBAPIError) -> JSONResponse:
+        # PostgreSQL text cannot hold NUL (SQLSTATE 22021): a NUL in a query parameter or
+        # a JSON string is the caller's input, not our failure.
+        if getattr(exc.orig, "sqlstate", None) == "22021":
+            return JSONResponse(
+                {
+                    "error": "invalid_input",
+                    "message": "text must not contain NUL characters",
+                    "detail": [{"path": "request", "message": "a NUL (\\u0000) character"}],
+                },
+                status_code=422,
+            )
+        return await _unexpected(request, exc)
+
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
         error_id = uuid.uuid4().hex
@@ -137,3 +153,53 @@ def install_error_handlers(app: FastAPI) -> None:
             {"error": "internal_error", "message": "unexpected error", "error_id": error_id},
             status_code=500,
         )
+
+
+# Every /v1 operation can answer these in the body above: declared in the OpenAPI
+# documents so that clients (and schemathesis) see the error shape, not FastAPI's
+# default {"detail": [...]} that the handlers never send.
+ERROR_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["error", "message"],
+    "properties": {
+        "error": {"type": "string"},
+        "message": {"type": "string"},
+        "detail": {},
+        "error_id": {"type": "string"},
+    },
+}
+ERROR_RESPONSES = {
+    400: "bad request",
+    401: "no or an invalid bearer token",
+    403: "the token lacks the scope or clinic",
+    404: "not found",
+    409: "conflicts with the current state",
+    413: "too large",
+    422: "invalid input",
+}
+
+
+def document_errors(app: FastAPI) -> None:
+    """Declares ERROR_RESPONSES with ERROR_SCHEMA on every /v1 operation of `app`."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = build()
+        schema.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+        ref = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+        for path, item in schema.get("paths", {}).items():
+            if not path.startswith("/v1"):
+                continue
+            for operation in item.values():
+                responses = operation.setdefault("responses", {})
+                for code, description in ERROR_RESPONSES.items():
+                    entry = responses.setdefault(str(code), {"description": description})
+                    content = entry.get("content", {}).get("application/json", {})
+                    if not content or "HTTPValidationError" in str(content.get("schema")):
+                        entry["content"] = ref
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from rcm_shared.db import make_engine, make_sessionmaker
 from rcm_shared.db.migrations import upgrade_to_head
 from rcm_shared.direct_routes import DirectRoute, serve_directly
-from rcm_shared.errors import install_error_handlers
+from rcm_shared.errors import document_errors, install_error_handlers
 from rcm_shared.messaging.consumer import BatchHandler, ConsumerRunner, Handler
 from rcm_shared.messaging.relay import OutboxRelay
 from rcm_shared.observability import configure_logging, install_observability
@@ -209,6 +209,7 @@ def build_app(spec: ServiceSpec, run_workers: bool | None = None) -> FastAPI:
         for router in spec.routers:
             app.include_router(router)
         serve_directly(app, spec.direct_routes)
+    document_errors(app)
     return app
 
 

@@ -48,7 +48,9 @@ _DATE = re.compile(r"[0-9]{8}")
 _BETWEEN = " \t\r\n\x0b\x0c"
 
 
-MAX_INTEGER_DIGITS = 18
+# X12 numeric types have at most 18 digits; with a sign and a decimal point, 20 characters.
+# Longer is refused at its element (int() of 4,301+ digits raises a plain ValueError).
+MAX_NUMBER_LENGTH = 20
 
 
 @runtime_checkable
@@ -121,6 +123,8 @@ class Segment:
             return None
         if _DECIMAL.fullmatch(value) is None:
             raise self.error("not a decimal number", pos)
+        if len(value) > MAX_NUMBER_LENGTH:
+            raise self.error("a number has at most 18 digits", pos)
         return Decimal(value)
 
     @overload
@@ -136,8 +140,8 @@ class Segment:
             return None
         if _INTEGER.fullmatch(value) is None:
             raise self.error("not an integer", pos)
-        if len(value) > MAX_INTEGER_DIGITS:  # no X12 count or number is longer
-            raise self.error(f"more than {MAX_INTEGER_DIGITS} digits", pos)
+        if len(value) > MAX_NUMBER_LENGTH:
+            raise self.error("a number has at most 18 digits", pos)
         return int(value)
 
     # `datetime.date` spelled out: inside the class, `date` is this method.
@@ -558,13 +562,3 @@ def read_interchange(source: Source) -> Interchange:
     validator.finish()
     assert interchange is not None  # finish() raised otherwise
     return interchange
-
-
-def refuse_nul(text: str) -> None:
-    """A NUL character is no X12 (and PostgreSQL text cannot hold it): refused at the
-    segment it is in, before a file is kept for inspection."""
-    at = text.find("\x00")
-    if at < 0:
-        return
-    terminator = text[105] if len(text) > 105 and text.startswith("ISA") else "~"
-    raise X12SyntaxError(text.count(terminator, 0, at) + 1, "a NUL character is not X12")

@@ -222,7 +222,9 @@ def _batch_answer(
                     "index": index,
                     "status": 422,
                     "error": {
+                        # the same body a lone POST /v1/claims would get, message included
                         "error": "validation_error",
+                        "message": "request is invalid",
                         "detail": [
                             {
                                 "path": field_path(["body", "claims", index, *e["loc"]]),

@@ -38,7 +38,6 @@ from rcm_shared.mailbox import file_away, pending_files
 from rcm_shared.runtime import Runtime
 from rcm_shared.workers import repeat
 from rcm_shared.x12.errors import X12SyntaxError
-from rcm_shared.x12.reader import refuse_nul
 
 log = logging.getLogger("rcm.claims.acks")
 
@@ -57,10 +56,6 @@ async def ingest(
     file_name: str | None = None,
     actor: str = "clearinghouse",
 ) -> IngestResult:
-    try:
-        refuse_nul(raw)
-    except X12SyntaxError as exc:
-        raise InvalidInput(f"acknowledgment does not parse: {exc}", exc.to_dict()) from None
     digest = hashlib.sha256(raw.encode("utf-8", "surrogateescape")).hexdigest()
     ack_id = str(uuid.uuid4())
     try:
@@ -74,7 +69,8 @@ async def ingest(
                     status="received",
                     source=source,
                     file_name=file_name,
-                    raw=raw,
+                    # PostgreSQL text cannot hold NUL: kept visibly replaced, parsed as sent
+                    raw=raw.replace("\x00", "\ufffd"),
                     summary={},
                 )
             )

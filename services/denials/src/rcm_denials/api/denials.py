@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, status
 from fastapi.responses import Response
+from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rcm_denials.domain.codes import codebook
@@ -40,7 +41,7 @@ from rcm_denials.service import analytics as stats
 from rcm_denials.service.common import now
 from rcm_denials.service.workqueue import WorkQueue
 from rcm_shared.auth import Principal, requires
-from rcm_shared.errors import InvalidInput, NotFound
+from rcm_shared.errors import InvalidInput, NotFound, ValidationFailed, field_path
 from rcm_shared.runtime import db_session
 
 router = APIRouter(prefix="/v1/denials", tags=["denials"])
@@ -284,11 +285,31 @@ async def denial_risk(
             "contradictory filter",
             [{"path": "query.no_modifiers", "message": "not with query.modifier"}],
         )
-    item = RiskItemIn(
-        payer_id=payer_id,
-        procedure_code=procedure_code,
-        modifiers=[] if no_modifiers else modifier,
-    )
+    try:
+        item = RiskItemIn(
+            payer_id=payer_id,
+            procedure_code=procedure_code,
+            modifiers=[] if no_modifiers else modifier,
+        )
+    except ValidationError as exc:
+        # the modifier rule lives in RiskItemIn only: a bad one is the caller's 422, not a 500
+        raise ValidationFailed(
+            "request is invalid",
+            [
+                {
+                    "path": field_path(
+                        [
+                            "query",
+                            "modifier" if e["loc"][:1] == ("modifiers",) else e["loc"][0],
+                            *e["loc"][1:],
+                        ]
+                    ),
+                    "message": e["msg"],
+                    "type": e["type"],
+                }
+                for e in exc.errors(include_input=False, include_url=False)
+            ],
+        ) from None
     return await stats.risk(session, principal.tenant_id, item, window_days, now().date())
 
 

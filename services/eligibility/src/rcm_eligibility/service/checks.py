@@ -20,13 +20,19 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from rcm_eligibility.config import EligibilitySettings
 from rcm_eligibility.domain import checks as rules
-from rcm_eligibility.domain.x270 import Envelope270, Person270, Request270, build_270
+from rcm_eligibility.domain.x270 import (
+    Envelope270,
+    Person270,
+    Request270,
+    Request270Error,
+    build_270,
+)
 from rcm_eligibility.domain.x271 import CoverageAnswer, parse_271, summarize
 from rcm_eligibility.models import EligibilityBatch, EligibilityCheck
 from rcm_eligibility.payer import HttpPayerConnector, PayerUnavailable
 from rcm_eligibility.repository import BatchQueue, CheckRepository
 from rcm_eligibility.schemas import CheckIn
-from rcm_shared.errors import NotFound
+from rcm_shared.errors import InvalidInput, NotFound
 from rcm_shared.events.catalog import new_event
 from rcm_shared.events.eligibility import CostShare, EligibilityChecked
 from rcm_shared.identity import patient_key
@@ -34,7 +40,6 @@ from rcm_shared.messaging import outbox
 from rcm_shared.runtime import Runtime
 from rcm_shared.workers import repeat
 from rcm_shared.x12.errors import X12SyntaxError
-from rcm_shared.x12.reader import refuse_nul
 
 log = logging.getLogger("rcm.eligibility.checks")
 SOURCE = "/rcm/eligibility"
@@ -123,7 +128,14 @@ async def check_now(
             cached = await repo.fresh_answer(fresh.cache_key, since)
             if cached is not None:
                 return cached, True
-        x270 = await _attach_270(repo, fresh, settings)
+        try:
+            x270 = await _attach_270(repo, fresh, settings)
+        except Request270Error as exc:
+            # a request the schema takes but no 270 can carry (an NPI check digit, a
+            # blank name): the caller's 422, before anything is stored
+            raise InvalidInput(
+                f"no 270 can be built: {exc}", [{"path": "body", "message": str(exc)}]
+            ) from None
         await repo.add(fresh)
     return await ask_payer(sessions, tenant_id, fresh.id, x270, payer), False
 
@@ -148,15 +160,6 @@ async def ask_payer(
         return check
 
 
-def _nul_error(x271: str | None) -> X12SyntaxError | None:
-    try:
-        if x271 is not None:
-            refuse_nul(x271)
-    except X12SyntaxError as exc:
-        return exc
-    return None
-
-
 async def record_answer(
     session: AsyncSession,
     repo: CheckRepository,
@@ -166,13 +169,10 @@ async def record_answer(
 ) -> None:
     request = CheckIn.model_validate(check.request)
     check.attempts += 1
+    # PostgreSQL text cannot hold NUL: kept visibly replaced, parsed as received
+    check.x12_271 = x271.replace("\x00", "\ufffd") if x271 is not None else None
     answer: CoverageAnswer | None = None
-    nul = _nul_error(x271)
-    # a broken answer is kept for inspection all the same; PostgreSQL text holds no NUL
-    check.x12_271 = x271.replace("\x00", "\ufffd") if nul and x271 else x271
-    if nul is not None:
-        outcome = rules.unreadable(nul.to_dict())
-    elif x271 is None:
+    if x271 is None:
         outcome = rules.unreachable(failure or "no answer")
     else:
         try:

@@ -159,11 +159,12 @@ def line_doc(number: int, s: ServicePayment) -> dict[str, Any]:
 def imbalance_doc(i: Imbalance) -> dict[str, Any]:
     return {
         "where": i.where,
-        "segment_number": i.segment_number,
-        "segment_id": i.segment_id,
         "expected": str(i.expected),
         "actual": str(i.actual),
         "message": i.message,
+        "segment_number": i.segment_number,
+        "segment_id": i.segment_id,
+        "element_position": i.element_position,
     }
 
 

@@ -63,8 +63,11 @@ class Imbalance:
     expected: Decimal
     actual: Decimal
     message: str
-    segment_number: int = 0  # the SVC, CLP or BPR whose amounts do not add up
-    segment_id: str = ""
+    # the segment whose amount does not balance (SVC03, CLP04, BPR02), so that a refusal
+    # names its place in the file like a syntax error does
+    segment_number: int | None = None
+    segment_id: str | None = None
+    element_position: int | None = None
 
 
 @dataclass(frozen=True)
@@ -199,30 +202,6 @@ def _required(seg: Segment, pos: int, what: str) -> str:
     return value
 
 
-def _fit(seg: Segment, limits: tuple[tuple[int, int], ...]) -> None:
-    """The elements this model keeps are no longer than the guide allows (what is kept is
-    stored in columns that wide: a longer value is the file's fault, found here with its
-    position, not a database error later)."""
-    elements = seg.elements
-    count = len(elements)
-    for pos, most in limits:
-        if pos < count and len(elements[pos]) > most:
-            raise seg.error(f"longer than the {most} characters the 835 guide allows", pos)
-
-
-_ST_LIMITS = ((2, 9),)
-_BPR_LIMITS = ((1, 2), (3, 1), (4, 3))
-_TRN_LIMITS = ((2, 50), (3, 50))
-_N1_LIMITS = ((1, 3), (2, 60), (3, 2), (4, 80))
-_REF_LIMITS = ((1, 3), (2, 50))
-_CLP_LIMITS = ((1, 38), (2, 2), (6, 2), (7, 50), (8, 2), (9, 1))
-_NM1_LIMITS = ((1, 3), (3, 60), (8, 2), (9, 80))
-_PLB_LIMITS = ((1, 50),)
-NPI_LENGTH = 10
-# NUMERIC(12, 2): ten digits before the point; X12 type R is at most 18 characters
-_MOST_DIGITS, _R_LENGTH = 10, 18
-
-
 # Amount and date texts repeat a lot within a remittance (fee schedules, service dates),
 # and both results are immutable, so parsed values are shared. Bounded: cleared when full.
 _CACHE_LIMIT = 4096
@@ -237,10 +216,9 @@ def _number(seg: Segment, pos: int, value: str) -> Decimal:
     # X12 type R: optional leading minus, digits, at most one point. Checked by hand (not
     # Decimal() alone, which takes "NaN", "1e5", "1_0"; not a regex, which is slower).
     body = value[1:] if value[0] == "-" else value
-    if not (body.isascii() and body.replace(".", "", 1).isdigit()):
+    # at most 18 digits (X12 type R): longer ones overflow the Decimal arithmetic
+    if len(value) > 20 or not (body.isascii() and body.replace(".", "", 1).isdigit()):
         raise seg.error("not a decimal number", pos)
-    if len(body) > _R_LENGTH or len(body.partition(".")[0].lstrip("0")) > _MOST_DIGITS:
-        raise seg.error("amount out of range (at most 9,999,999,999.99)", pos)
     if len(_NUMBERS) >= _CACHE_LIMIT:
         _NUMBERS.clear()
     number = _NUMBERS[value] = Decimal(value)
@@ -272,13 +250,6 @@ def _optional_amount(seg: Segment, pos: int) -> Decimal | None:
     elements = seg.elements
     value = elements[pos] if pos < len(elements) else ""
     return _number(seg, pos, value) if value else None
-
-
-def _npi(seg: Segment, pos: int) -> str | None:
-    value = _el(seg, pos)
-    if len(value) > NPI_LENGTH:
-        raise seg.error(f"an NPI has {NPI_LENGTH} digits", pos)
-    return value or None
 
 
 def _components(seg: Segment, pos: int) -> list[str]:
@@ -423,6 +394,7 @@ class _Line:
                     f"{self.cas_total}",
                     self.segment_number,
                     "SVC",
+                    3,
                 )
             )
         payment = _new(ServicePayment)  # _build, inlined
@@ -477,7 +449,6 @@ class _Claim:
     def __init__(self, seg: Segment) -> None:
         self.seg = seg
         # Read now so that a bad CLP fails at its own segment number.
-        _fit(seg, _CLP_LIMITS)
         self.fields = (
             _required(seg, 1, "CLP01 (patient control number)"),
             _required(seg, 2, "CLP02 (claim status code)"),
@@ -513,15 +484,14 @@ class _Claim:
         elements = seg.elements
         if len(elements) > 9:  # the common case: every element up to NM109 present
             entity = elements[1]
-            if entity == "QC" and len(elements[3]) <= 60 and len(elements[9]) <= 80:
+            if entity == "QC":
                 self.patient_name = (elements[3], elements[4])
                 self.patient_id = elements[9] or None
                 return
-            if entity == "82" and len(elements[9]) <= NPI_LENGTH:
+            if entity == "82":
                 if elements[8] == "XX":
                     self.rendering_npi = elements[9] or None
                 return
-        _fit(seg, _NM1_LIMITS)
         entity = _required(seg, 1, "NM101 (entity identifier)")
         if entity == "QC":
             self.patient_name = _name(seg)
@@ -532,7 +502,7 @@ class _Claim:
             self.corrected_name = _name(seg)
         elif entity == "82":
             if _el(seg, 8) == "XX":
-                self.rendering_npi = _npi(seg, 9)
+                self.rendering_npi = _el(seg, 9) or None
         elif entity == "TT":
             self.crossover_payer = _el(seg, 3) or None
 
@@ -570,6 +540,7 @@ class _Claim:
                     f"to {self.cas_total}",
                     seg.number,
                     "CLP",
+                    4,
                 ),
             )
         payment = _new(ClaimPayment)  # _build, inlined
@@ -730,7 +701,6 @@ class _Transaction:
     def __init__(self, st: Segment) -> None:
         if _el(st, 1) != "835":
             raise st.error("ST01 must be 835 (this reader reads claim payments only)", 1)
-        _fit(st, _ST_LIMITS)
         self.st = st
         self.state = _HEADER
         self.bpr: Segment | None = None
@@ -770,7 +740,6 @@ class _Transaction:
             if sid != "BPR":
                 raise seg.error("the 835 header must start with BPR")
             self.bpr = seg
-            _fit(seg, _BPR_LIMITS)
             _required(seg, 1, "BPR01 (transaction handling code)")
             _amount(seg, 2)
             _required(seg, 3, "BPR03 (credit/debit flag)")
@@ -788,16 +757,12 @@ class _Transaction:
     def _header_segment(self, seg: Segment) -> None:
         sid = seg.id
         if sid == "TRN":
-            _fit(seg, _TRN_LIMITS)
             _required(seg, 2, "TRN02 (check or EFT trace number)")
             self.trn = seg
         elif sid == "DTM":
             if _el(seg, 1) == "405":
                 self.production_date = seg.date(2)
         elif sid == "N1":
-            _fit(seg, _N1_LIMITS)
-            if _el(seg, 3) == "XX":
-                _npi(seg, 4)
             self.entity = _required(seg, 1, "N101 (entity identifier)")
             name = _el(seg, 2) or None
             if self.entity == "PR":
@@ -808,7 +773,6 @@ class _Transaction:
                 if _el(seg, 3) and _el(seg, 4):
                     self.payee_ids[_el(seg, 3)] = _el(seg, 4)
         elif sid == "REF":
-            _fit(seg, _REF_LIMITS)
             qualifier, value = _el(seg, 1), _el(seg, 2)
             if self.entity == "PR" and qualifier == "2U":
                 self.payer_ref_id = value or None
@@ -871,7 +835,6 @@ class _Transaction:
         raise seg.error(f"{sid} is not allowed here in an 835")
 
     def _plb(self, seg: Segment) -> Iterator[ProviderAdjustment]:
-        _fit(seg, _PLB_LIMITS)
         provider = _required(seg, 1, "PLB01 (provider identifier)")
         period = seg.date(2)
         elements = seg.elements
@@ -888,10 +851,6 @@ class _Transaction:
                 continue
             if not parts[0]:
                 raise seg.error("adjustment reason code is missing", pos, 1)
-            if len(parts[0]) > 2 or (len(parts) > 1 and len(parts[1]) > 50):
-                raise seg.error(
-                    "longer than the 835 guide allows", pos, 1 if len(parts[0]) > 2 else 2
-                )
             if not amount_text:
                 raise seg.error("adjustment reason without an amount", pos + 1)
             amount = _number(seg, pos + 1, amount_text)
@@ -920,6 +879,7 @@ class _Transaction:
                     f"is {actual}",
                     bpr.number,
                     "BPR",
+                    2,
                 )
             )
         return TransactionEnd(
@@ -929,6 +889,41 @@ class _Transaction:
             total_claim_paid=self.total_claim_paid,
             total_plb=self.total_plb,
         )
+
+
+# The longest value each stored element may have (the X12 maximum, or the column's when
+# that is shorter): a longer one is refused here, at its segment and element, instead of
+# failing the database insert with a 500. NM109/N104 hold an NPI (10) when qualified XX.
+_STORED_LENGTHS: dict[str, tuple[tuple[int, int], ...]] = {
+    "ST": ((2, 9),),
+    "BPR": ((1, 2), (3, 1), (4, 3)),
+    "TRN": ((2, 50), (3, 50)),
+    "N1": ((2, 80), (4, 80)),
+    "REF": ((2, 80),),
+    "CLP": ((1, 38), (2, 2), (6, 2), (7, 50), (8, 2), (9, 1)),
+    "NM1": ((3, 60), (9, 80)),
+    "PLB": ((1, 50),),
+}
+_NPI_ELEMENT = {"NM1": (8, 9), "N1": (3, 4)}
+
+
+def _check_lengths(seg: Segment) -> None:
+    limits = _STORED_LENGTHS.get(seg.id)
+    if limits is None:
+        return
+    elements = seg.elements
+    count = len(elements)
+    for pos, limit in limits:
+        if pos < count and len(elements[pos]) > limit:
+            raise seg.error(f"{seg.id}{pos:02d} is longer than {limit} characters", pos)
+    npi = _NPI_ELEMENT.get(seg.id)
+    if npi and npi[1] < count and elements[npi[0]] == "XX" and len(elements[npi[1]]) > 10:
+        raise seg.error(f"{seg.id}{npi[1]:02d} (NPI) is longer than 10 characters", npi[1])
+    if seg.id == "PLB":
+        for pos in range(3, count, 2):
+            parts = elements[pos].split(seg.separators.component)
+            if len(parts[0]) > 2 or (len(parts) > 1 and len(parts[1]) > 50):
+                raise seg.error("PLB adjustment identifier is too long", pos)
 
 
 def read_835(source: Source, *, chunk_size: int = CHUNK_SIZE) -> Iterator[Event]:
@@ -952,6 +947,7 @@ def read_835(source: Source, *, chunk_size: int = CHUNK_SIZE) -> Iterator[Event]
     # over in one addition before the next segment it sees (or at the end of input).
     skipped = 0
     for seg in iter_segments(source, chunk_size=chunk_size):
+        _check_lengths(seg)
         if claim is not None:
             # The hot path: one dict lookup and one call per segment inside a claim.
             sid = seg.id
