@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import signal
 import time
-import urllib.request
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
@@ -61,16 +60,6 @@ class FaultAt(Quiet):
         return Trigger(label, self.stream, False)
 
 
-def status(url: str) -> int:
-    try:
-        with urllib.request.urlopen(url, timeout=3) as resp:  # noqa: S310 - loopback only
-            return int(resp.status)
-    except urllib.error.HTTPError as exc:
-        return exc.code
-    except OSError:
-        return 0
-
-
 def restart(fs: FaultStack, name: str) -> None:
     """SIGKILL, then start it again as `make up` would, and wait until it is ready."""
     fs.stack.stop_pid(fs.cfg, name, timeout=10, sig=signal.SIGKILL)
@@ -95,16 +84,16 @@ def restart_postgres(fs: FaultStack, seen: dict[str, list[int]]) -> None:
     /readyz read while it is down and after it is back."""
     fs.stack.stop_pid(fs.cfg, "postgres", timeout=30, sig=signal.SIGINT)
     for name in SERVICES:
-        seen[name].append(status(f"{fs.url(name)}/readyz"))
+        seen[name].append(fs.stack.http_status(f"{fs.url(name)}/readyz"))
     fs.stack.pg_start(fs.cfg, fs.stack.check_prerequisites())
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        codes = [status(f"{fs.url(n)}/readyz") for n in SERVICES]
+        codes = [fs.stack.http_status(f"{fs.url(n)}/readyz") for n in SERVICES]
         if all(c == 200 for c in codes):
             break
         time.sleep(0.3)
     for name in SERVICES:
-        seen[name].append(status(f"{fs.url(name)}/readyz"))
+        seen[name].append(fs.stack.http_status(f"{fs.url(name)}/readyz"))
 
 
 def files_posted(folder: Path) -> int:
