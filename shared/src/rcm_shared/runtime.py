@@ -16,11 +16,11 @@ import time
 from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import uvicorn
 from aiokafka.admin import AIOKafkaAdminClient
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -219,6 +219,12 @@ async def db_session(request: Request) -> AsyncIterator[AsyncSession]:
     sessions = request.app.state.runtime.sessions
     async with sessions() as session, session.begin():
         yield session
+
+
+# scope="function": the commit runs before the response is sent. FastAPI's default scope
+# closes a yield dependency after the response has gone out, so a client could read a
+# 201 for a row not yet committed (its next GET a 404), or for one whose commit failed.
+Session = Annotated[AsyncSession, Depends(db_session, scope="function")]
 
 
 def serve_main(service: str, app_factory: str, default_port: int, settings: Any) -> None:

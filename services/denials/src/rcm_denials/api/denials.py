@@ -42,10 +42,9 @@ from rcm_denials.service.common import now
 from rcm_denials.service.workqueue import WorkQueue
 from rcm_shared.auth import Principal, requires
 from rcm_shared.errors import InvalidInput, NotFound, ValidationFailed, field_path
-from rcm_shared.runtime import db_session
+from rcm_shared.runtime import Session
 
 router = APIRouter(prefix="/v1/denials", tags=["denials"])
-Session = Annotated[AsyncSession, Depends(db_session)]
 Reader = Annotated[Principal, Depends(requires("denials:read"))]
 Writer = Annotated[Principal, Depends(requires("denials:write"))]
 Sort = Literal["priority", "deadline", "amount"]

@@ -4,7 +4,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, status
 from fastapi.responses import JSONResponse
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from rcm_eligibility.models import EligibilityCheck
 from rcm_eligibility.repository import CheckRepository
@@ -20,10 +19,9 @@ from rcm_eligibility.service import checks as svc
 from rcm_shared.auth import Principal, requires
 from rcm_shared.errors import NotFound
 from rcm_shared.identity import patient_key
-from rcm_shared.runtime import db_session
+from rcm_shared.runtime import Session
 
 router = APIRouter(prefix="/v1/eligibility", tags=["eligibility"])
-Session = Annotated[AsyncSession, Depends(db_session)]
 Reader = Annotated[Principal, Depends(requires("eligibility:read"))]
 Writer = Annotated[Principal, Depends(requires("eligibility:write"))]
 

@@ -9,7 +9,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, status
 from fastapi.responses import JSONResponse, StreamingResponse
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from rcm_remittance.repository import RemittanceRepository
 from rcm_remittance.schemas import (
@@ -30,10 +29,9 @@ from rcm_remittance.service.ingestion import ingest
 from rcm_shared.auth import Principal, requires
 from rcm_shared.errors import InvalidInput, NotFound
 from rcm_shared.pagination import decode_cursor, page_of
-from rcm_shared.runtime import db_session
+from rcm_shared.runtime import Session
 
 router = APIRouter(prefix="/v1")
-Session = Annotated[AsyncSession, Depends(db_session)]
 Reader = Annotated[Principal, Depends(requires("remittance:read"))]
 Writer = Annotated[Principal, Depends(requires("remittance:write"))]
 Cursor = Annotated[str | None, Query(max_length=200)]
