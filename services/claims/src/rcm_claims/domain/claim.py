@@ -80,6 +80,65 @@ class ServiceLine(_Strict):
         return self.service_date_to or self.service_date_from
 
 
+# SBR01: the payer's place in the order of payment
+Responsibility = Literal["P", "S", "T"]
+RESPONSIBILITY_ORDER = "PST"
+# CAS01 claim adjustment group codes
+GroupCode = Literal["CO", "CR", "OA", "PI", "PR"]
+
+
+class CasAdjustment(_Strict):
+    """One adjustment a prior payer made (its 835's CAS), carried verbatim to the next."""
+
+    group_code: GroupCode
+    reason_code: str = Field(pattern=r"^[A-Z0-9]{1,5}$", description="CARC")
+    amount: Annotated[Decimal, Field(max_digits=10, decimal_places=2)]
+    quantity: Decimal | None = Field(default=None, max_digits=8, decimal_places=3)
+
+
+class LineAdjudication(_Strict):
+    """What a prior payer did with one service line (837P 2430)."""
+
+    line_number: int = Field(ge=1, le=50, description="the 2400 line (LX01) it decided")
+    procedure_code: str = Field(min_length=5, max_length=5)
+    modifiers: list[str] = Field(default_factory=list, max_length=4)
+    paid: Annotated[Decimal, Field(max_digits=10, decimal_places=2)]
+    units: Decimal = Field(default=Decimal(1), gt=0, max_digits=8, decimal_places=3)
+    adjustments: list[CasAdjustment] = Field(default_factory=list, max_length=99)
+
+
+class PriorAdjudication(_Strict):
+    """A prior payer's decision on this claim (837P 2320 AMT/CAS, 2330B DTP, 2430)."""
+
+    paid_amount: Annotated[Decimal, Field(max_digits=10, decimal_places=2)]
+    adjudication_date: date
+    adjustments: list[CasAdjustment] = Field(
+        default_factory=list, max_length=99, description="claim-level CAS"
+    )
+    lines: list[LineAdjudication] = Field(default_factory=list, max_length=50)
+    remaining_patient_liability: Money | None = Field(default=None, description="AMT*EAF")
+    payer_claim_control_number: str | None = Field(
+        default=None, max_length=50, pattern=r"^[A-Za-z0-9-]+$"
+    )
+
+
+class OtherCoverage(_Strict):
+    """Another payer responsible for this patient's claim, ahead of or after the claim's
+    own payer (837P 2320, 2330A, 2330B)."""
+
+    payer_id: str = Field(min_length=1, max_length=80, description="the tenant's payer id")
+    responsibility: Responsibility
+    subscriber: Subscriber | None = Field(
+        default=None, description="the other coverage's subscriber (2330A); a scrub edit if absent"
+    )
+    relationship: Literal["18", "01", "19", "20", "21", "39", "40", "53", "G8"] = Field(
+        default="18", description="2320 SBR02: the patient to that subscriber, 18 self"
+    )
+    adjudication: PriorAdjudication | None = Field(
+        default=None, description="that payer's decision, once it has made one"
+    )
+
+
 class ClaimData(_Strict):
     """The claim as submitted by the clinic's system (POST /v1/claims)."""
 
@@ -109,6 +168,12 @@ class ClaimData(_Strict):
         default=None, max_length=50, pattern=r"^[A-Za-z0-9-]+$"
     )
     referral_number: str | None = Field(default=None, max_length=50, pattern=r"^[A-Za-z0-9-]+$")
+    payer_responsibility: Responsibility = Field(
+        default="P", description="2000B SBR01: this payer's place in the order of payment"
+    )
+    other_coverages: list[OtherCoverage] = Field(
+        default_factory=list, max_length=10, description="the other payers, in any order"
+    )
     diagnosis_codes: list[str] = Field(min_length=1, max_length=12)
     lines: list[ServiceLine] = Field(min_length=1, max_length=50)
     total_charge: Money
@@ -144,6 +209,24 @@ class ClaimData(_Strict):
     @property
     def patient_person(self) -> Person:
         return self.patient or self.subscriber
+
+    @property
+    def prior_payers(self) -> list[OtherCoverage]:
+        """The other payers ahead of this claim's payer, in the order they paid."""
+        mine = RESPONSIBILITY_ORDER.index(self.payer_responsibility)
+        ahead = [
+            c for c in self.other_coverages if RESPONSIBILITY_ORDER.index(c.responsibility) < mine
+        ]
+        return sorted(ahead, key=lambda c: c.responsibility)
+
+    @property
+    def next_payer(self) -> OtherCoverage | None:
+        """The payer after this claim's payer, if one is on file."""
+        mine = RESPONSIBILITY_ORDER.index(self.payer_responsibility)
+        after = [
+            c for c in self.other_coverages if RESPONSIBILITY_ORDER.index(c.responsibility) > mine
+        ]
+        return min(after, key=lambda c: RESPONSIBILITY_ORDER.index(c.responsibility), default=None)
 
     @property
     def lines_total(self) -> Decimal:

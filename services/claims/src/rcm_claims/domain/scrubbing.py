@@ -12,7 +12,13 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Literal
 
-from rcm_claims.domain.claim import FREQUENCY_REPLACEMENT, FREQUENCY_VOID, ClaimData
+from rcm_claims.domain.claim import (
+    FREQUENCY_REPLACEMENT,
+    FREQUENCY_VOID,
+    RESPONSIBILITY_ORDER,
+    ClaimData,
+)
+from rcm_claims.domain.cob import balance_problems
 from rcm_claims.domain.codes import icd10_status, is_modifier, is_procedure_code
 from rcm_shared.npi import is_valid_npi
 
@@ -67,6 +73,7 @@ class ScrubContext:
     referring_known: bool = True
     coverage: CoverageFact | None = None
     duplicate_of: list[str] = field(default_factory=list)
+    known_payers: frozenset[str] = frozenset()  # of the other coverages' payers, those on file
 
 
 def scrub(claim: ClaimData, ctx: ScrubContext) -> list[Edit]:
@@ -81,6 +88,7 @@ def scrub(claim: ClaimData, ctx: ScrubContext) -> list[Edit]:
     edits += _situational(claim)
     edits += _coverage(claim, ctx)
     edits += _prior_auth(claim, ctx)
+    edits += _coordination(claim, ctx)
     if ctx.duplicate_of:
         edits.append(
             Edit(
@@ -426,3 +434,84 @@ def _prior_auth(claim: ClaimData, ctx: ScrubContext) -> list[Edit]:
         for i, line in enumerate(claim.lines)
         if line.procedure_code in ctx.payer.prior_auth_procedures
     ]
+
+
+def _coordination(claim: ClaimData, ctx: ScrubContext) -> list[Edit]:
+    """Coordination of benefits: one payer per place in the order of payment, each known,
+    each with its subscriber; a secondary or tertiary claim carries every prior payer's
+    decision, and each decision balances."""
+    if not claim.other_coverages:
+        if claim.payer_responsibility != "P":
+            return [
+                Edit(
+                    "COB_PRIOR_PAYER_MISSING",
+                    "error",
+                    f"a claim to the {_place(claim.payer_responsibility)} payer names no payer "
+                    "ahead of it",
+                    "other_coverages",
+                )
+            ]
+        return []
+    out: list[Edit] = []
+    taken = {claim.payer_responsibility: "payer_responsibility"}
+    for index, coverage in enumerate(claim.other_coverages):
+        path = f"other_coverages.{index}"
+        if coverage.responsibility in taken:
+            out.append(
+                Edit(
+                    "COB_SEQUENCE_DUPLICATE",
+                    "error",
+                    f"two payers are {_place(coverage.responsibility)} "
+                    f"(also {taken[coverage.responsibility]})",
+                    f"{path}.responsibility",
+                )
+            )
+        taken.setdefault(coverage.responsibility, path)
+        if coverage.payer_id not in ctx.known_payers:
+            out.append(
+                Edit(
+                    "COB_PAYER_UNKNOWN",
+                    "error",
+                    f"payer {coverage.payer_id!r} is not on file",
+                    f"{path}.payer_id",
+                )
+            )
+        if coverage.subscriber is None:
+            out.append(
+                Edit(
+                    "COB_SUBSCRIBER_MISSING",
+                    "error",
+                    "the other coverage's subscriber (name, member id, birth date) is required",
+                    f"{path}.subscriber",
+                )
+            )
+    mine = RESPONSIBILITY_ORDER.index(claim.payer_responsibility)
+    for place in RESPONSIBILITY_ORDER[:mine]:
+        if place not in taken:
+            out.append(
+                Edit(
+                    "COB_PRIOR_PAYER_MISSING",
+                    "error",
+                    f"no {_place(place)} payer is named ahead of this claim's payer",
+                    "other_coverages",
+                )
+            )
+    for index, coverage in enumerate(claim.other_coverages):
+        before = RESPONSIBILITY_ORDER.index(coverage.responsibility) < mine
+        if before and coverage.adjudication is None:
+            out.append(
+                Edit(
+                    "COB_PRIOR_DECISION_MISSING",
+                    "error",
+                    f"the {_place(coverage.responsibility)} payer's adjudication (paid amount, "
+                    "adjustments, date) must come with the claim",
+                    f"other_coverages.{index}.adjudication",
+                )
+            )
+    for path, message in balance_problems(claim):
+        out.append(Edit("COB_UNBALANCED", "error", message, path))
+    return out
+
+
+def _place(responsibility: str) -> str:
+    return {"P": "primary", "S": "secondary", "T": "tertiary"}[responsibility]

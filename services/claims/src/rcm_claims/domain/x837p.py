@@ -32,11 +32,14 @@ from typing import Literal
 from rcm_claims.domain.claim import (
     FREQUENCY_REPLACEMENT,
     FREQUENCY_VOID,
+    CasAdjustment,
     ClaimData,
+    OtherCoverage,
     Patient,
     Person,
     Subscriber,
 )
+from rcm_claims.domain.cob import balance_problems
 from rcm_shared.events.reference import Address
 from rcm_shared.npi import is_valid_npi
 from rcm_shared.x12.separators import Separators
@@ -147,10 +150,17 @@ class Claim837:
     payer: Payer837
     rendering: Provider837 | None = None
     referring: Provider837 | None = None
+    other_payers: tuple[Payer837, ...] = ()  # one per data.other_coverages payer, any order
 
     def __post_init__(self) -> None:
         if not 1 <= len(self.patient_control_number) <= 20:
             raise Claim837Error(None, "patient control number (CLM01) must be 1 to 20 characters")
+
+    def other_payer(self, payer_id: str) -> Payer837:
+        for payer in self.other_payers:
+            if payer.payer_id == payer_id:
+                return payer
+        raise Claim837Error(self.patient_control_number, f"other payer {payer_id} is not on file")
 
 
 @dataclass(frozen=True)
@@ -332,6 +342,7 @@ def _chunks(claims: list[Claim837]) -> Iterator[list[Claim837]]:
 class _SubscriberGroup:
     subscriber: Subscriber
     payer: Payer837
+    responsibility: str
     own: list[Claim837] = field(default_factory=list)  # the subscriber is the patient
     dependents: dict[Patient, list[Claim837]] = field(default_factory=dict)
 
@@ -402,13 +413,17 @@ def _transaction(
     # The subscriber's own claims and his dependents' claims go under separate 2000B
     # loops: SBR02 says "18" (self) only when the subscriber is the patient, so one SBR
     # cannot serve both.
-    groups: dict[tuple[Payer837, Subscriber, bool], _SubscriberGroup] = {}
+    # One SBR carries one payer responsibility (SBR01) too: a subscriber's primary and
+    # secondary claims to the same payer go under separate 2000B loops.
+    groups: dict[tuple[Payer837, Subscriber, bool, str], _SubscriberGroup] = {}
     for claim in claims:
         data = claim.data
-        key = (claim.payer, data.subscriber, data.patient is None)
+        key = (claim.payer, data.subscriber, data.patient is None, data.payer_responsibility)
         group = groups.get(key)
         if group is None:
-            group = groups[key] = _SubscriberGroup(data.subscriber, claim.payer)
+            group = groups[key] = _SubscriberGroup(
+                data.subscriber, claim.payer, data.payer_responsibility
+            )
         if data.patient is None:
             group.own.append(claim)
         else:
@@ -449,7 +464,7 @@ def _subscriber(body: list[Seg], group: _SubscriberGroup, *, self_is_patient: bo
         Seg(
             "SBR",
             (
-                "P",  # primary: the only payer this model carries
+                group.responsibility,
                 "18" if self_is_patient else None,
                 subscriber.group_number,
                 None,
@@ -530,10 +545,107 @@ def _claim(body: list[Seg], claim: Claim837) -> None:
         npi: tuple[Value, ...] = ("XX", facility.npi) if facility.npi else ()
         body.append(Seg("NM1", ("77", "2", facility.name.upper(), None, None, None, None, *npi)))
         body.extend(_address(facility.address))
-    _lines(body, data, pcn)
+    others = sorted(data.other_coverages, key=lambda c: c.responsibility)
+    if others:
+        problems = balance_problems(data)
+        if problems:
+            path, message = problems[0]
+            raise Claim837Error(pcn, f"COB does not balance at {path}: {message}")
+        for coverage in others:
+            _other_payer(body, coverage, claim.other_payer(coverage.payer_id), pcn)
+    _lines(body, data, pcn, [(c, claim.other_payer(c.payer_id)) for c in others])
 
 
-def _lines(body: list[Seg], data: ClaimData, pcn: str) -> None:
+def _cas(body: list[Seg], adjustments: list[CasAdjustment]) -> None:
+    """CAS segments: one per group code, at most six reason/amount/quantity triplets each
+    (a seventh starts another CAS of the same group)."""
+    by_group: dict[str, list[CasAdjustment]] = {}
+    for adjustment in adjustments:
+        by_group.setdefault(adjustment.group_code, []).append(adjustment)
+    for group, items in by_group.items():
+        for start in range(0, len(items), 6):
+            values: list[Value] = [group]
+            for a in items[start : start + 6]:
+                quantity = _number(a.quantity) if a.quantity is not None else None
+                values += [a.reason_code, _number(a.amount), quantity]
+            while values[-1] is None:
+                values.pop()
+            body.append(Seg("CAS", tuple(values)))
+
+
+def _other_payer(body: list[Seg], coverage: OtherCoverage, payer: Payer837, pcn: str) -> None:
+    """2320 other subscriber information, 2330A other subscriber, 2330B other payer."""
+    subscriber = coverage.subscriber
+    if subscriber is None:
+        raise Claim837Error(pcn, f"other payer {coverage.payer_id}: the subscriber is missing")
+    decision = coverage.adjudication
+    body.append(
+        Seg(
+            "SBR",
+            (
+                coverage.responsibility,
+                coverage.relationship,
+                subscriber.group_number,
+                None,
+                None,
+                None,
+                None,
+                None,
+                payer.claim_filing_indicator,
+            ),
+        )
+    )
+    if decision is not None:
+        _cas(body, decision.adjustments)
+        body.append(Seg("AMT", ("D", _number(decision.paid_amount))))
+        if decision.remaining_patient_liability is not None:
+            body.append(Seg("AMT", ("EAF", _number(decision.remaining_patient_liability))))
+    # benefits assigned, patient signature on file (P), release of information (Y)
+    body.append(Seg("OI", (None, None, "Y", "P", None, "Y")))
+    body.append(_person_name("IL", subscriber, subscriber.member_id))  # 2330A
+    body.append(
+        Seg("NM1", ("PR", "2", payer.name.upper(), None, None, None, None, "PI", payer.payer_id))
+    )
+    if decision is not None and not decision.lines:
+        # with 2430 loops the date goes on each line instead
+        body.append(Seg("DTP", ("573", "D8", _d8(decision.adjudication_date))))
+    if decision is not None and decision.payer_claim_control_number:
+        body.append(Seg("REF", ("F8", decision.payer_claim_control_number)))
+
+
+def _line_adjudications(
+    body: list[Seg], number: int, others: list[tuple[OtherCoverage, Payer837]]
+) -> None:
+    """2430: each prior payer's decision on line `number`."""
+    for coverage, payer in others:
+        decision = coverage.adjudication
+        if decision is None:
+            continue
+        for line in decision.lines:
+            if line.line_number != number:
+                continue
+            body.append(
+                Seg(
+                    "SVD",
+                    (
+                        payer.payer_id,  # = that payer's 2330B NM109
+                        _number(line.paid),
+                        ("HC", line.procedure_code, *line.modifiers),
+                        None,
+                        _number(line.units),
+                    ),
+                )
+            )
+            _cas(body, line.adjustments)
+            body.append(Seg("DTP", ("573", "D8", _d8(decision.adjudication_date))))
+
+
+def _lines(
+    body: list[Seg],
+    data: ClaimData,
+    pcn: str,
+    others: list[tuple[OtherCoverage, Payer837]] | None = None,
+) -> None:
     pos = data.place_of_service
     count = len(data.diagnosis_codes)
     append = body.append
@@ -565,3 +677,5 @@ def _lines(body: list[Seg], data: ClaimData, pcn: str) -> None:
             append(Seg("DTP", ("472", "D8", _d8(start))))
         else:
             append(Seg("DTP", ("472", "RD8", f"{_d8(start)}-{_d8(end)}")))
+        if others:
+            _line_adjudications(body, number, others)

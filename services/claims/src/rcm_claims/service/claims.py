@@ -428,7 +428,7 @@ class ClaimService:
         }
         return (
             {d.clinic_id for d, _ in items},
-            {d.payer_id for d, _ in items},
+            {p for d, _ in items for p in (d.payer_id, *(c.payer_id for c in d.other_coverages))},
             providers,
             {(key, d.payer_id) for d, key in items},
             [s.value for s in lifecycle.SENT_NOT_VOIDED],
@@ -468,6 +468,9 @@ class ClaimService:
             if cov
             else None,
             duplicate_of=sorted(duplicates),
+            known_payers=frozenset(
+                c.payer_id for c in data.other_coverages if c.payer_id in facts.payers
+            ),
         )
 
     async def scrub(self, claim: Claim, data: ClaimData, first: bool) -> list[Edit]:

@@ -28,7 +28,14 @@ from rcm_claims.domain.x837p import (
     Provider837,
     build_837p,
 )
-from rcm_claims.models import Claim, ClaimHistory, Provider, Submission, SubmissionClaim
+from rcm_claims.models import (
+    Claim,
+    ClaimHistory,
+    Payer,
+    Provider,
+    Submission,
+    SubmissionClaim,
+)
 from rcm_claims.repository import (
     ClaimRepository,
     ControlNumbers,
@@ -91,7 +98,9 @@ async def submit(
         data = ClaimData.model_validate(claim.data)
         clinic = await svc.refs.clinic(claim.clinic_id)
         payer = await svc.refs.payer(claim.payer_id)
-        if clinic is None or payer is None:  # deleted since scrubbing: refuse loudly
+        others = [await svc.refs.payer(c.payer_id) for c in data.other_coverages]
+        if clinic is None or payer is None or None in others:
+            # deleted since scrubbing: refuse loudly
             raise Conflict("a claim's clinic or payer is gone; re-scrub it", {"claim_id": claim.id})
         batch.append(
             Claim837(
@@ -107,11 +116,8 @@ async def submit(
                     if clinic.pay_to_address
                     else None,
                 ),
-                payer=Payer837(
-                    payer_id=payer.payer_id,
-                    name=payer.name,
-                    claim_filing_indicator=payer.claim_filing_indicator,
-                ),
+                payer=_payer(payer),
+                other_payers=tuple(_payer(other) for other in others if other is not None),
                 rendering=_provider(await svc.refs.provider(data.rendering_provider_id)),
                 referring=_provider(await svc.refs.provider(data.referring_provider_id)),
             )
@@ -274,4 +280,12 @@ async def delivery_worker(runtime: Runtime, stop: asyncio.Event) -> None:
         stop,
         settings.delivery_poll_seconds,
         "delivery loop",
+    )
+
+
+def _payer(payer: Payer) -> Payer837:
+    return Payer837(
+        payer_id=payer.payer_id,
+        name=payer.name,
+        claim_filing_indicator=payer.claim_filing_indicator,
     )
