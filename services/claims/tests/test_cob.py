@@ -203,16 +203,16 @@ def test_a_balanced_decision_has_no_problem() -> None:
 @pytest.mark.parametrize(
     ("change", "path"),
     [
-        ({"paid_amount": "100.00"}, "other_coverages.0.adjudication.paid_amount"),
+        ({"paid_amount": "100.00"}, "other_coverages[0].adjudication.paid_amount"),
         (
             {"lines": [{**primary_decision()["lines"][0], "paid": "81.00"}]},
-            "other_coverages.0.adjudication.lines.0",
+            "other_coverages[0].adjudication.lines[0]",
         ),
         (
             {"lines": [{**primary_decision()["lines"][0], "line_number": 9}]},
-            "other_coverages.0.adjudication.lines.0.line_number",
+            "other_coverages[0].adjudication.lines[0].line_number",
         ),
-        ({"adjustments": [cas("PR", "3", "10.00")]}, "other_coverages.0.adjudication"),
+        ({"adjustments": [cas("PR", "3", "10.00")]}, "other_coverages[0].adjudication"),
     ],
 )
 def test_unbalanced_decisions_name_where(change: dict[str, Any], path: str) -> None:
@@ -257,20 +257,20 @@ def test_scrubber_cob_edits() -> None:
             coverage("TRI1", "P"),
         ]
     )
-    assert ("COB_SEQUENCE_DUPLICATE", "other_coverages.1.responsibility") in cob_edits(
+    assert ("COB_SEQUENCE_DUPLICATE", "other_coverages[1].responsibility") in cob_edits(
         two_primaries
     )
     unknown = secondary(other_coverages=[coverage("NOPE", "P", adjudication=primary_decision())])
-    assert cob_edits(unknown) == [("COB_PAYER_UNKNOWN", "other_coverages.0.payer_id")]
+    assert cob_edits(unknown) == [("COB_PAYER_UNKNOWN", "other_coverages[0].payer_id")]
     no_subscriber = secondary(
         other_coverages=[
             {**coverage("00952", "P", adjudication=primary_decision()), "subscriber": None}
         ]
     )
-    assert cob_edits(no_subscriber) == [("COB_SUBSCRIBER_MISSING", "other_coverages.0.subscriber")]
+    assert cob_edits(no_subscriber) == [("COB_SUBSCRIBER_MISSING", "other_coverages[0].subscriber")]
     undecided = secondary(other_coverages=[coverage("00952", "P")])
     assert cob_edits(undecided) == [
-        ("COB_PRIOR_DECISION_MISSING", "other_coverages.0.adjudication")
+        ("COB_PRIOR_DECISION_MISSING", "other_coverages[0].adjudication")
     ]
     alone = claim_data(payer_responsibility="S")
     assert cob_edits(alone) == [("COB_PRIOR_PAYER_MISSING", "other_coverages")]
@@ -283,7 +283,9 @@ def test_scrubber_cob_edits() -> None:
     unbalanced = secondary(
         other_coverages=[coverage("00952", "P", adjudication=primary_decision(paid_amount="1.00"))]
     )
-    assert ("COB_UNBALANCED", "other_coverages.0.adjudication.paid_amount") in cob_edits(unbalanced)
+    assert ("COB_UNBALANCED", "other_coverages[0].adjudication.paid_amount") in cob_edits(
+        unbalanced
+    )
 
 
 # ---------------------------------------------------------------- the next payer's claim

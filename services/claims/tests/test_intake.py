@@ -108,7 +108,9 @@ async def test_a_number_taken_after_the_check_is_a_conflict_and_writes_nothing(
         facts = await intake.facts([], *svc._fact_keys([(data, svc.patient_key_of(data))]))
         rows = IntakeRows()
         ids = iter(uuid4_strings(3))
-        late = svc._take(data, svc.patient_key_of(data), None, facts, data.first_date, rows, ids)
+        late = svc._take(
+            data, svc.patient_key_of(data), None, None, facts, data.first_date, rows, ids
+        )
         with pytest.raises(Conflict):
             await intake.insert(rows)
         await session.rollback()

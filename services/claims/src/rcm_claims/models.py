@@ -103,6 +103,10 @@ class Claim(TenantMixin, TimestampMixin, Base):
     frequency_code: Mapped[str] = mapped_column(String(1))
     original_claim_id: Mapped[str | None] = mapped_column(String(36))
     replaced_by_claim_id: Mapped[str | None] = mapped_column(String(36))
+    # COB: P, S or T (SBR01), and the claims of the payers before and after this one
+    payer_responsibility: Mapped[str] = mapped_column(String(1), server_default="P")
+    prior_claim_id: Mapped[str | None] = mapped_column(String(36))
+    next_claim_id: Mapped[str | None] = mapped_column(String(36))
     payer_claim_control_number: Mapped[str | None] = mapped_column(String(50))
     total_charge: Mapped[Decimal] = mapped_column(MONEY)
     paid_amount: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"))

@@ -593,6 +593,8 @@ _CLAIM_COLUMNS = (
     ("status", "text"),
     ("frequency_code", "text"),
     ("original_claim_id", "text"),
+    ("payer_responsibility", "text"),
+    ("prior_claim_id", "text"),
     ("payer_claim_control_number", "text"),
     ("total_charge", "numeric"),
     ("paid_amount", "numeric"),
@@ -675,8 +677,11 @@ class NewClaim:
     updated_at: datetime
     claim: ClaimData  # the `data` column, validated
     data_json: str  # the same, encoded: the `data` column's text and the answer's "claim"
+    payer_responsibility: str = "P"
+    prior_claim_id: str | None = None
     payer_claim_control_number: str | None = None
     replaced_by_claim_id: str | None = None
+    next_claim_id: str | None = None
     submitted_at: datetime | None = None
 
 

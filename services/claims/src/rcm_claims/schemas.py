@@ -114,6 +114,9 @@ class ClaimOut(BaseModel):
     frequency_code: str
     original_claim_id: str | None
     replaced_by_claim_id: str | None
+    payer_responsibility: str = Field(description="P primary, S secondary, T tertiary")
+    prior_claim_id: str | None = Field(description="the prior payer's claim (COB chain)")
+    next_claim_id: str | None = Field(description="the next payer's claim (COB chain)")
     payer_claim_control_number: str | None
     total_charge: Decimal
     paid_amount: Decimal

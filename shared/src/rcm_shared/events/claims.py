@@ -56,6 +56,12 @@ class ClaimCreated(_ClaimEvent):
     rendering_provider_id: str | None
     frequency_code: str
     original_claim_id: str | None = None
+    payer_responsibility: str = Field(
+        default="P", description="SBR01: P primary, S secondary, T tertiary"
+    )
+    prior_claim_id: str | None = Field(
+        default=None, description="the prior payer's claim this one follows (COB)"
+    )
     total_charge: Decimal
     service_date_from: date
     service_date_to: date
@@ -89,7 +95,7 @@ class ClaimAccepted(_ClaimEvent):
     event_type: ClassVar[str] = "rcm.claim.accepted.v1"
     summary: ClassVar[str] = "A 999 or 277CA accepted the claim for adjudication."
 
-    source: str = Field(description="999 or 277CA")
+    source: str = Field(description="999, 277CA, or crossover (forwarded by the prior payer)")
     payer_claim_control_number: str | None = None
 
 

@@ -66,6 +66,9 @@ class ClaimPaymentAdjudicated(EventPayload):
     )
     clinic_id: str | None = Field(default=None, description="the claim's clinic, when matched")
     trace_number: str | None = Field(default=None, description="TRN02: check or EFT number")
+    crossover_payer: str | None = Field(
+        default=None, description="NM1*TT: the payer this one forwarded the claim to"
+    )
 
 
 class ProviderLevelAdjustment(BaseModel):

@@ -45,11 +45,11 @@ def balance_problems(data: ClaimData) -> list[tuple[str, str]]:
         decision = coverage.adjudication
         if decision is None:
             continue
-        where = f"other_coverages.{index}.adjudication"
+        where = f"other_coverages[{index}].adjudication"
         line_cas = ZERO
         seen: set[int] = set()
         for at, line in enumerate(decision.lines):
-            path = f"{where}.lines.{at}"
+            path = f"{where}.lines[{at}]"
             if line.line_number > len(data.lines):
                 problems.append((f"{path}.line_number", "the claim has no such line"))
                 continue

@@ -34,7 +34,8 @@ ADJUDICATED = {S.PAID, S.PARTIALLY_PAID, S.DENIED}
 TRANSITIONS: dict[Status, frozenset[Status]] = {
     S.DRAFT: frozenset({S.SCRUB_FAILED, S.READY}),
     S.SCRUB_FAILED: frozenset({S.SCRUB_FAILED, S.READY, S.VOIDED}),
-    S.READY: frozenset({S.SCRUB_FAILED, S.READY, S.SUBMITTED, S.VOIDED}),
+    # Accepted without a submission of ours: a crossover (the prior payer forwarded it).
+    S.READY: frozenset({S.SCRUB_FAILED, S.READY, S.SUBMITTED, S.ACCEPTED, S.VOIDED}),
     # An 835 may arrive before (or instead of) the 277CA.
     S.SUBMITTED: frozenset({S.ACCEPTED, S.REJECTED} | ADJUDICATED),
     # A payer can be asked to cancel (frequency 8) a claim it accepted but not yet decided.

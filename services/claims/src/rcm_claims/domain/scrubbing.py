@@ -455,7 +455,7 @@ def _coordination(claim: ClaimData, ctx: ScrubContext) -> list[Edit]:
     out: list[Edit] = []
     taken = {claim.payer_responsibility: "payer_responsibility"}
     for index, coverage in enumerate(claim.other_coverages):
-        path = f"other_coverages.{index}"
+        path = f"other_coverages[{index}]"
         if coverage.responsibility in taken:
             out.append(
                 Edit(
@@ -505,7 +505,7 @@ def _coordination(claim: ClaimData, ctx: ScrubContext) -> list[Edit]:
                     "error",
                     f"the {_place(coverage.responsibility)} payer's adjudication (paid amount, "
                     "adjustments, date) must come with the claim",
-                    f"other_coverages.{index}.adjudication",
+                    f"other_coverages[{index}].adjudication",
                 )
             )
     for path, message in balance_problems(claim):

@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from rcm_claims.domain import lifecycle
+from rcm_claims.domain import cob, lifecycle
 from rcm_claims.domain.claim import (
     FREQUENCY_REPLACEMENT,
     FREQUENCY_VOID,
@@ -52,6 +52,7 @@ from rcm_shared.errors import (
 )
 from rcm_shared.events.catalog import unchecked_envelope
 from rcm_shared.events.claims import (
+    ClaimAccepted,
     ClaimAdjudicated,
     ClaimClosed,
     ClaimCorrected,
@@ -140,14 +141,21 @@ class ClaimService:
 
     # ------------------------------------------------------------------ intake
 
-    async def create(self, data: ClaimData, original: Claim | None = None) -> NewClaim:
-        [result] = await self.create_many([data], original)
+    async def create(
+        self, data: ClaimData, original: Claim | None = None, prior: Claim | None = None
+    ) -> NewClaim:
+        """`original`: the claim a correction or void stands for; `prior`: the prior
+        payer's claim this next payer's claim follows."""
+        [result] = await self.create_many([data], original, prior)
         if isinstance(result, RcmError):
             raise result
         return result
 
     async def create_many(
-        self, datas: Sequence[ClaimData], original: Claim | None = None
+        self,
+        datas: Sequence[ClaimData],
+        original: Claim | None = None,
+        prior: Claim | None = None,
     ) -> list[NewClaim | RcmError]:
         """Takes in and scrubs claims as a set: one read (control numbers, reference data,
         coverage, duplicates) for the batch and one write (claims, lines, history, events)
@@ -176,7 +184,7 @@ class ClaimService:
                 *self._fact_keys([(d, key) for _, d, key in candidates]),
             )
             async with self.intake.atomic() if chunked else contextlib.nullcontext():
-                await self._write_in_chunks(candidates, facts, original, results)
+                await self._write_in_chunks(candidates, facts, original, prior, results)
         return results
 
     async def _write_in_chunks(
@@ -184,6 +192,7 @@ class ClaimService:
         candidates: list[tuple[int, ClaimData, str]],
         facts: IntakeFacts,
         original: Claim | None,
+        prior: Claim | None,
         results: list[NewClaim | RcmError],
     ) -> None:
         """Scrubs chunk k+1 while chunk k's statement runs; fills `results` in place."""
@@ -203,7 +212,7 @@ class ClaimService:
                         )
                         continue
                     seen.add(pcn)
-                    results[index] = self._take(data, key, original, facts, today, rows, ids)
+                    results[index] = self._take(data, key, original, prior, facts, today, rows, ids)
                 if writing is not None:
                     await writing
                 writing = asyncio.ensure_future(self.intake.insert(rows))
@@ -220,6 +229,7 @@ class ClaimService:
         data: ClaimData,
         key: str,
         original: Claim | None,
+        prior: Claim | None,
         facts: IntakeFacts,
         today: date,
         rows: IntakeRows,
@@ -242,6 +252,8 @@ class ClaimService:
             status=target.value,
             frequency_code=data.frequency_code,
             original_claim_id=original.id if original else None,
+            payer_responsibility=data.payer_responsibility,
+            prior_claim_id=prior.id if prior else None,
             total_charge=data.total_charge,
             paid_amount=Decimal("0.00"),
             patient_responsibility=Decimal("0.00"),
@@ -287,6 +299,8 @@ class ClaimService:
             "rendering_provider_id": data.rendering_provider_id,
             "frequency_code": data.frequency_code,
             "original_claim_id": claim.original_claim_id,
+            "payer_responsibility": data.payer_responsibility,
+            "prior_claim_id": claim.prior_claim_id,
             "total_charge": str(data.total_charge),
             "service_date_from": data.first_date.isoformat(),
             "service_date_to": data.last_date.isoformat(),
@@ -370,6 +384,7 @@ class ClaimService:
     def _apply_data(self, claim: Claim, data: ClaimData) -> None:
         claim.clinic_id = data.clinic_id
         claim.payer_id = data.payer_id
+        claim.payer_responsibility = data.payer_responsibility
         claim.rendering_provider_id = data.rendering_provider_id
         claim.patient_key = self.patient_key_of(data)
         claim.frequency_code = data.frequency_code
@@ -616,6 +631,7 @@ class ClaimService:
             claim = found[0] if found else None
         if claim is None:
             return False
+        claim = await self._claim_of_payer(claim, payment.payer_id)
         target = lifecycle.status_for_adjudication(
             payment.claim_status_code,
             payment.paid_amount,
@@ -677,7 +693,79 @@ class ClaimService:
             ),
             self.cause,
         )
+        if not payment.is_reversal:
+            await self._bill_next_payer(claim, payment)
         return True
+
+    # ------------------------------------------------------------------ next payers
+
+    async def _claim_of_payer(self, claim: Claim, payer_id: str) -> Claim:
+        """The claim of the chain that `payer_id` pays: a crossed-over claim's next payer
+        remits under the number of the claim we sent the first payer."""
+        found = claim
+        for _ in range(2):  # primary -> secondary -> tertiary
+            if found.payer_id == payer_id or not found.next_claim_id:
+                break
+            following = await self.claims.get(found.next_claim_id, for_update=True)
+            if following is None:
+                break
+            found = following
+        return found if found.payer_id == payer_id else claim
+
+    async def _bill_next_payer(self, claim: Claim, payment: ClaimPaymentAdjudicated) -> None:
+        """After this payer's decision, the claim for the next payer on file: sent by us,
+        or, when this payer forwarded it (a crossover), recorded as accepted there
+        without an 837 of ours. Once per claim: a second 835 bills nobody again."""
+        if claim.next_claim_id or Status(claim.status) not in lifecycle.ADJUDICATED:
+            return
+        data = ClaimData.model_validate(claim.data)
+        if data.next_payer is None:
+            return
+        decision = cob.decision_from_835(payment, data)
+        left = cob.billable_onward(decision)
+        crossed = payment.claim_status_code in cob.FORWARDED or bool(payment.crossover_payer)
+        if left <= 0 and not crossed:
+            await self.note(
+                claim,
+                "nothing left for the next payer",
+                {"payment_id": payment.payment_id, "next_payer_id": data.next_payer.payer_id},
+            )
+            return
+        next_data = cob.next_payer_claim(data, decision)
+        assert next_data is not None
+        following = await self.create(next_data, prior=claim)
+        claim.next_claim_id = following.id
+        await self.note(
+            claim,
+            "next payer billed" if not crossed else "crossed over to the next payer",
+            {
+                "next_claim_id": following.id,
+                "next_payer_id": next_data.payer_id,
+                "billable": str(left),
+                "clp02": payment.claim_status_code,
+            },
+        )
+        if crossed:
+            await self._crossed_over(following.id)
+
+    async def _crossed_over(self, claim_id: str) -> None:
+        """The prior payer sent the claim on: the next payer has it, so it is accepted
+        there and is never sent by us (that would be a duplicate)."""
+        claim = await self.get(claim_id, for_update=True)
+        if Status(claim.status) is not Status.READY:
+            return  # scrub failed: a biller looks at it before the 835 comes
+        previous = claim.status
+        lifecycle.move(previous, Status.ACCEPTED)
+        claim.accepted_at = now()
+        await self.transition(
+            claim, previous, Status.ACCEPTED, ClaimAccepted.event_type, {"source": "crossover"}
+        )
+        await publish(
+            self.session,
+            self.tenant_id,
+            ClaimAccepted(**self.ids(claim), source="crossover"),
+            self.cause,
+        )
 
     # ------------------------------------------------------------------ helpers
 

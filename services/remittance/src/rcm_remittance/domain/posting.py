@@ -221,6 +221,7 @@ def adjudication_data(ctx: PostingContext, row: dict[str, Any]) -> dict[str, Any
         "remittance_date": ctx.remittance_date.isoformat(),
         "is_reversal": row["is_reversal"],
         "reversed_payment_id": row["reversed_payment_id"],
+        "crossover_payer": row.get("crossover_payer"),
     }
 
 
