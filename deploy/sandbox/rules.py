@@ -37,6 +37,7 @@ CATEGORIES: dict[str, str] = {
     "27": "eligibility",
     "97": "bundling",
     "16": "missing_information",
+    "22": "coordination_of_benefits",
 }
 
 
@@ -61,6 +62,9 @@ class Payer:
     fee_schedule: dict[str, Decimal]
     bundled_pairs: frozenset[tuple[str, str]]  # (column 1, column 2)
     diagnosis_conflicts: frozenset[tuple[str, str]]  # (procedure, ICD-10-CM without dot)
+    # As a secondary or tertiary payer: the patient responsibility reasons a prior payer
+    # left (PR-1 deductible, PR-2 coinsurance, PR-3 copay) that this payer pays.
+    cob_covers: frozenset[str] = frozenset({"1", "2", "3"})
 
     def allowed(self, procedure: str, charge: Decimal, units: Decimal) -> Decimal:
         fee = self.fee_schedule.get(procedure)
@@ -102,6 +106,7 @@ def load_catalog(path: Path) -> Catalog:
             fee_schedule={code: Decimal(v) for code, v in p["fee_schedule"].items()},
             bundled_pairs=frozenset((a, b) for a, b in p["bundled_pairs"]),
             diagnosis_conflicts=frozenset((a, b) for a, b in p["diagnosis_conflicts"]),
+            cob_covers=frozenset(p.get("cob_covers", ["1", "2", "3"])),
         )
     return Catalog(
         clearinghouse=Clearinghouse(
@@ -231,6 +236,25 @@ class Line:
 
 
 @dataclass(frozen=True)
+class Adjustment:
+    group: str  # CAS01: CO contractual, PR patient responsibility
+    reason: str  # CARC
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class PriorPayer:
+    """A payer ahead of this one, as the claim's 2320/2330B/2430 loops tell it."""
+
+    payer_id: str  # 2330B NM109
+    responsibility: str  # 2320 SBR01
+    paid: Decimal | None  # AMT*D; None: the claim does not say what it paid
+    adjustments: tuple[Adjustment, ...] = ()  # 2320 CAS
+    # per 2400 line (0-based): 2430 SVD02 paid and its CAS
+    lines: tuple[tuple[int, Decimal, tuple[Adjustment, ...]], ...] = ()
+
+
+@dataclass(frozen=True)
 class ClaimFacts:
     """What adjudication reads from one 837P claim."""
 
@@ -241,6 +265,8 @@ class ClaimFacts:
     prior_authorization: str | None
     referral: str | None
     lines: tuple[Line, ...]
+    responsibility: str = "P"  # 2000B SBR01: this payer's place in the order of payment
+    others: tuple[PriorPayer, ...] = ()  # every 2320 loop, in the order sent
 
     @property
     def first_date(self) -> date:
@@ -249,13 +275,6 @@ class ClaimFacts:
     @property
     def last_date(self) -> date:
         return max(line.service_to for line in self.lines)
-
-
-@dataclass(frozen=True)
-class Adjustment:
-    group: str  # CAS01: CO contractual, PR patient responsibility
-    reason: str  # CARC
-    amount: Decimal
 
 
 @dataclass(frozen=True)
@@ -272,6 +291,7 @@ class Decision:
     lines: tuple[LineResult, ...]
     remarks: tuple[str, ...] = ()  # claim-level RARCs (MOA)
     scenario: str = "paid"  # what the README calls the outcome
+    processed_as: str = "1"  # CLP02 when not denied: 1 primary, 2 secondary, 3 tertiary
 
     @property
     def paid(self) -> Decimal:
@@ -291,8 +311,9 @@ class Decision:
 
     @property
     def status(self) -> str:
-        """CLP02: 1 processed as primary, 4 denied (nothing paid and nothing owed)."""
-        return "1" if self.paid or self.patient_responsibility else "4"
+        """CLP02: 1, 2, 3 processed as primary, secondary, tertiary; 4 denied (nothing
+        paid and nothing owed)."""
+        return self.processed_as if self.paid or self.patient_responsibility else "4"
 
     @property
     def carcs(self) -> list[tuple[str, str]]:
@@ -309,9 +330,13 @@ class Decision:
 
     @property
     def categories(self) -> list[str]:
+        # MA04 (the primary's payment information is missing) makes a CO-16 a COB denial
+        cob = "MA04" in self.rarcs
         return list(
             dict.fromkeys(
-                CATEGORIES[reason] for group, reason in self.carcs if reason in CATEGORIES
+                "coordination_of_benefits" if cob and reason == "16" else CATEGORIES[reason]
+                for group, reason in self.carcs
+                if reason in CATEGORIES
             )
         )
 
@@ -333,11 +358,71 @@ def _deny_all(
         ),
         remarks=tuple(remarks),
         scenario=scenario,
+        processed_as=_PROCESSED_AS.get(claim.responsibility, "1"),
+    )
+
+
+_PROCESSED_AS = {"P": "1", "S": "2", "T": "3"}
+
+
+def _cob_balanced(claim: ClaimFacts, prior: PriorPayer) -> bool:
+    """COB balancing of one prior payer's loops: claim and every line it decided."""
+    if prior.paid is None:
+        return False
+    line_cas = ZERO
+    for index, paid, adjustments in prior.lines:
+        if index >= len(claim.lines):
+            return False
+        cas = sum((a.amount for a in adjustments), ZERO)
+        if claim.lines[index].charge - paid != cas:
+            return False
+        line_cas += cas
+    claim_cas = sum((a.amount for a in prior.adjustments), ZERO)
+    return claim.charge - prior.paid == claim_cas + line_cas
+
+
+def adjudicate_after_prior(claim: ClaimFacts, payer: Payer, ctx: Context) -> Decision:
+    """A secondary or tertiary claim (see README, "Secondary payers"): the last payer
+    ahead must have decided every line, and every prior payer's loops must balance;
+    then this payer pays, of what the last payer left to the patient, the reasons it
+    covers. What the prior payers settled is OA-23; what it does not cover stays PR."""
+    if claim.responsibility == "P":
+        # billed as primary while another payer is primary: CO-22, bill that one first
+        return _deny_all(claim, "22", "cob_other_primary")
+    if member_for(claim.member_id).coverage_terminated:
+        return _deny_all(claim, "27", "coverage_terminated")
+    if ctx.duplicate:
+        return _deny_all(claim, "18", "duplicate")
+    ahead = [o for o in claim.others if o.responsibility < claim.responsibility]
+    last = max(ahead, key=lambda o: o.responsibility, default=None)
+    decided = {index: (paid, adj) for index, paid, adj in last.lines} if last else {}
+    if last is None or last.paid is None or len(decided) != len(claim.lines):
+        # MA04: secondary payment cannot be considered without the primary's payment
+        return _deny_all(claim, "16", "cob_prior_missing", ("MA04",))
+    if not all(_cob_balanced(claim, prior) for prior in ahead):
+        return _deny_all(claim, "16", "cob_unbalanced", ("MA04",))
+    results: list[LineResult] = []
+    for index, line in enumerate(claim.lines):
+        _, adjustments = decided[index]
+        owed = [a for a in adjustments if a.group == "PR"]
+        left = sum((a.amount for a in owed), ZERO)
+        paid = sum((a.amount for a in owed if a.reason in payer.cob_covers), ZERO)
+        cas: list[Adjustment] = []
+        if line.charge - left:
+            cas.append(Adjustment("OA", "23", line.charge - left))
+        cas += [a for a in owed if a.reason not in payer.cob_covers]
+        results.append(LineResult(line, left, paid, tuple(cas)))
+    return Decision(
+        lines=tuple(results),
+        scenario="paid",
+        processed_as=_PROCESSED_AS.get(claim.responsibility, "2"),
     )
 
 
 def adjudicate(claim: ClaimFacts, payer: Payer, ctx: Context) -> Decision:
     """The payer's decision on one accepted claim (see README, "Adjudication")."""
+    if claim.responsibility != "P" or any(o.responsibility == "P" for o in claim.others):
+        return adjudicate_after_prior(claim, payer, ctx)
     member = member_for(claim.member_id)
     if member.coverage_terminated:
         return _deny_all(claim, "27", "coverage_terminated")

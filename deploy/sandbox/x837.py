@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from deploy.sandbox.rules import ClaimFacts, Line
+from deploy.sandbox.rules import Adjustment, ClaimFacts, Line, PriorPayer
 from rcm_shared.x12.errors import X12SyntaxError
 from rcm_shared.x12.reader import Interchange, Segment, Transaction, read_interchange
 
@@ -117,6 +117,17 @@ class _OpenLine:
 
 
 @dataclass
+class _OpenPrior:
+    """A 2320 loop being read, with the 2430 loops that name its payer."""
+
+    responsibility: str
+    payer_id: str = ""
+    paid: Decimal | None = None
+    adjustments: list[Adjustment] = field(default_factory=list)
+    lines: dict[int, tuple[Decimal, list[Adjustment]]] = field(default_factory=dict)
+
+
+@dataclass
 class _OpenClaim:
     seg: Segment
     pcn: str
@@ -129,6 +140,8 @@ class _OpenClaim:
     referral: str | None = None
     replaces: str | None = None
     lines: list[_OpenLine] = field(default_factory=list)
+    others: list[_OpenPrior] = field(default_factory=list)
+    line_cas: list[Adjustment] | None = None  # the 2430 loop being read: where CAS goes
 
 
 class _Reject(Exception):
@@ -167,6 +180,7 @@ class _Reader:
         self.member_position = 0
         self.payer = ("", "")
         self.patient: Person | None = None
+        self.responsibility = "P"
         self.claim: _OpenClaim | None = None
         self.loop = "HEADER"
 
@@ -196,6 +210,10 @@ class _Reader:
             "LX": self._lx,
             "SV1": self._sv1,
             "DTP": self._dtp,
+            "SBR": self._sbr,
+            "AMT": self._amt,
+            "CAS": self._cas,
+            "SVD": self._svd,
         }
         for seg in self.transaction.body:
             handler = handlers.get(seg.id)
@@ -231,6 +249,11 @@ class _Reader:
         elif entity == "85":
             self.loop = "2010AA"
             self.billing = (self.required(seg, 9, "67"), self.required(seg, 3, "1035"), "")
+        elif entity == "IL" and self.claim is not None:
+            self.loop = "2330A"  # the other payer's subscriber: not this claim's member
+        elif entity == "PR" and self.claim is not None and self.claim.others:
+            self.loop = "2330B"
+            self.claim.others[-1].payer_id = self.required(seg, 9, "67")
         elif entity == "IL":
             self.loop = "2010BA"
             self.subscriber = Person(self.required(seg, 3, "1035"), seg.get(4) or None)
@@ -250,8 +273,8 @@ class _Reader:
         claim = self.claim
         if qualifier == "EI" and self.loop == "2010AA":
             self.billing = (self.billing[0], self.billing[1], seg.get(2))
-        elif claim is None:
-            return
+        elif claim is None or self.loop in ("2320", "2330A", "2330B"):
+            return  # REF*F8 of 2330B is the other payer's claim number, not a replacement's
         elif claim.lines:
             if qualifier == "6R":
                 claim.lines[-1].control = self.required(seg, 2, "127")
@@ -291,6 +314,49 @@ class _Reader:
         if self.claim is None:
             raise _Reject(ElementError("LX", self.position(seg), "2400", "2"))
         self.loop = "2400"
+        self.claim.line_cas = None
+
+    def _sbr(self, seg: Segment) -> None:
+        responsibility = self.required(seg, 1, "1138")
+        if self.claim is None:  # 2000B
+            self.responsibility = responsibility
+            return
+        self.loop = "2320"
+        self.claim.others.append(_OpenPrior(responsibility))
+
+    def _amt(self, seg: Segment) -> None:
+        claim = self.claim
+        if claim is not None and self.loop == "2320" and seg.get(1) == "D":
+            claim.others[-1].paid = self.amount(seg, 2, "782")
+
+    def _cas(self, seg: Segment) -> None:
+        claim = self.claim
+        if claim is None:
+            return
+        if self.loop == "2320":
+            target = claim.others[-1].adjustments
+        elif self.loop == "2430" and claim.line_cas is not None:
+            target = claim.line_cas
+        else:
+            return
+        group = self.required(seg, 1, "1033")
+        for pos in range(2, 20, 3):  # up to six reason / amount / quantity triplets
+            if not seg.get(pos):
+                break
+            target.append(Adjustment(group, seg.get(pos), self.amount(seg, pos + 1, "782")))
+
+    def _svd(self, seg: Segment) -> None:
+        claim = self.claim
+        if claim is None or not claim.lines:
+            raise _Reject(ElementError("SVD", self.position(seg), self.loop, "2"))
+        self.loop = "2430"
+        payer_id = self.required(seg, 1, "67")
+        prior = next((o for o in claim.others if o.payer_id == payer_id), None)
+        if prior is None:  # SVD01 must name a 2330B payer of this claim
+            raise _Reject(_element(seg, self.st, self.loop, 1, "67", "7"))
+        adjustments: list[Adjustment] = []
+        prior.lines[len(claim.lines) - 1] = (self.amount(seg, 2, "782"), adjustments)
+        claim.line_cas = adjustments
 
     def _sv1(self, seg: Segment) -> None:
         if self.claim is None or self.loop != "2400":
@@ -367,6 +433,19 @@ class _Reader:
                     prior_authorization=claim.prior_auth,
                     referral=claim.referral,
                     lines=tuple(built),
+                    responsibility=self.responsibility,
+                    others=tuple(
+                        PriorPayer(
+                            payer_id=o.payer_id,
+                            responsibility=o.responsibility,
+                            paid=o.paid,
+                            adjustments=tuple(o.adjustments),
+                            lines=tuple(
+                                (n, paid, tuple(adj)) for n, (paid, adj) in sorted(o.lines.items())
+                            ),
+                        )
+                        for o in claim.others
+                    ),
                 ),
                 billing_npi=self.billing[0],
                 billing_name=self.billing[1],

@@ -55,6 +55,7 @@ PAYERS = {
     "41122": Payer837(payer_id="41122", name="Lakeshore Mutual", claim_filing_indicator="BL"),
     "00952": Payer837(payer_id="00952", name="Sandbox Medicare", claim_filing_indicator="MB"),
     "77031": Payer837(payer_id="77031", name="Prairie Medicaid", claim_filing_indicator="MC"),
+    "60054": Payer837(payer_id="60054", name="Heartland Medigap", claim_filing_indicator="15"),
 }
 _controls = itertools.count(5000)
 

@@ -104,7 +104,8 @@ def denied_line(code: str, remarks: list[str] | None = None) -> ClaimPaymentAdju
         ("CO-234", [], "bundling", "correct_and_resubmit"),
         ("CO-236", [], "bundling", "correct_and_resubmit"),
         ("CO-22", [], "coordination_of_benefits", "bill_secondary"),
-        ("CO-16", ["MA04"], "coordination_of_benefits", "bill_secondary"),
+        # a secondary payer missing the primary's decision: send it again with 2320/2430
+        ("CO-16", ["MA04"], "coordination_of_benefits", "correct_and_resubmit"),
         ("CO-96", [], "non_covered", "write_off"),
         ("PR-204", [], "non_covered", "bill_patient"),  # patient responsible: bill the patient
         ("CO-24", [], "pricing", "write_off"),
