@@ -60,6 +60,7 @@ def check_day(facts: DayFacts, outcome: Outcome, planned: int) -> None:
     f = facts
     the_day_covers_every_outcome(outcome, f.by_pcn)
     every_claim_ends_in_one_final_state(f.all_claims, f.by_pcn, outcome, planned)
+    each_balance_bills_the_secondary_once(f.all_claims, f.by_pcn, outcome)
     posted_dollars_equal_835_dollars(f.remits, f.postings, f.headers, f.clps)
     every_truth_denial_is_one_work_item(f.work_items, f.by_pcn)
     corrected_and_paid_resolves_its_denial(f.all_claims, f.work_items, outcome, f.by_pcn)
@@ -106,7 +107,9 @@ def the_day_covers_every_outcome(outcome: Outcome, by_pcn: dict[str, Any]) -> No
 def every_claim_ends_in_one_final_state(
     all_claims: list[dict[str, Any]], by_pcn: dict[str, Any], outcome: Outcome, planned: int
 ) -> None:
-    originals = [c for c in all_claims if c["frequency_code"] == "1"]
+    originals = [
+        c for c in all_claims if c["frequency_code"] == "1" and c["payer_responsibility"] == "P"
+    ]
     corrections = [c for c in all_claims if c["frequency_code"] == "7"]
     assert len(originals) == planned == len(outcome.claim_ids)
     assert len(corrections) == len(outcome.resubmitted)
@@ -133,6 +136,37 @@ def every_claim_ends_in_one_final_state(
                 claim["paid_amount"],
                 fact["paid"],
             )
+
+
+def each_balance_bills_the_secondary_once(
+    all_claims: list[dict[str, Any]], by_pcn: dict[str, Any], outcome: Outcome
+) -> None:
+    """Every primary claim with a supplement on file and a patient balance after the
+    primary's 835 has exactly one secondary claim, carrying the primary's payment as the
+    sandbox made it, and paid as the sandbox decided; no other claim has one."""
+    by_id = {c["id"]: c for c in all_claims}
+    followers = Counter(c["prior_claim_id"] for c in all_claims if c["prior_claim_id"])
+    assert all(n == 1 for n in followers.values()), followers
+    due = 0
+    for claim in all_claims:
+        if claim["payer_responsibility"] != "P" or claim["frequency_code"] != "1":
+            continue
+        fact = by_pcn.get(claim["patient_control_number"])
+        owes = fact is not None and Decimal(fact.get("patient_responsibility") or 0) > 0
+        if not (claim["claim"]["other_coverages"] and owes and claim["status"] != "corrected"):
+            assert claim["next_claim_id"] is None, claim["id"]
+            continue
+        due += 1
+        follower = by_id[claim["next_claim_id"]]
+        assert (follower["payer_responsibility"], follower["prior_claim_id"]) == ("S", claim["id"])
+        [prior] = follower["claim"]["other_coverages"]
+        assert fact is not None
+        assert Decimal(prior["adjudication"]["paid_amount"]) == Decimal(fact["paid"])
+        secondary_fact = by_pcn[follower["patient_control_number"]]
+        assert secondary_fact["claim_status"] == "2", secondary_fact
+        assert Decimal(follower["paid_amount"]) == Decimal(secondary_fact["paid"])
+        assert follower["status"] == "paid", (follower["id"], follower["status"])
+    assert due == outcome.secondaries == len(followers), (due, outcome.secondaries)
 
 
 def posted_dollars_equal_835_dollars(

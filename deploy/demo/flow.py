@@ -46,6 +46,7 @@ class Outcome:
     resubmitted: dict[str, str] = field(default_factory=dict)  # denial id -> claims claim id
     appealed: list[str] = field(default_factory=list)
     written_off: list[str] = field(default_factory=list)
+    secondaries: int = 0  # claims billed to a secondary payer after the primary's 835
     timings: dict[str, float] = field(default_factory=dict)
 
 
@@ -223,13 +224,19 @@ async def sandbox_run(apis: Apis) -> dict[str, Any]:
     return result
 
 
-async def claims_settled(apis: Apis, what: str, progress: Progress) -> list[dict[str, Any]]:
-    """Waits until no submitted claim is still waiting for its 999/277CA or its 835."""
+async def claims_settled(
+    apis: Apis, what: str, progress: Progress, primaries_only: bool = False
+) -> list[dict[str, Any]]:
+    """Waits until no submitted claim is still waiting for its 999/277CA or its 835.
+    `primaries_only`: the claims to the primary payers (a secondary payer's claim is made
+    when the primary's 835 is posted, and sent in a later step)."""
     claims: list[dict[str, Any]] = []
 
     async def settled() -> tuple[int, int]:
         nonlocal claims
         claims = await all_pages(apis.claims, "/v1/claims")
+        if primaries_only:
+            claims = [c for c in claims if c["payer_responsibility"] == "P"]
         sent = [c for c in claims if c["status"] not in ("scrub_failed", "draft", "voided")]
         waiting = [c for c in sent if c["status"] in IN_FLIGHT]
         return len(sent) - len(waiting), len(sent)
@@ -255,6 +262,44 @@ def is_denial(entry: dict[str, Any]) -> bool:
         "timely_filing",
         "duplicate",
     }
+
+
+def secondaries_due(claims: list[dict[str, Any]], facts: list[dict[str, Any]]) -> int:
+    """Primary claims with a secondary payer on file that the primary left a balance on
+    (patient responsibility): each must bill the secondary."""
+    by_pcn = {f["patient_control_number"]: f for f in facts}
+    return sum(
+        1
+        for c in claims
+        if c["payer_responsibility"] == "P"
+        and c["claim"]["other_coverages"]
+        and c["status"] in ("paid", "partially_paid")
+        and Decimal(by_pcn.get(c["patient_control_number"], {}).get("patient_responsibility", 0))
+        > 0
+    )
+
+
+async def secondary_claims(
+    apis: Apis, day: Day, clinic_ids: list[str], out: Outcome, progress: Progress
+) -> int:
+    """The claims service bills the secondary payer by itself once the primary's 835 is
+    posted; the biller sends those claims like any other and waits for their 835s."""
+    claims = await all_pages(apis.claims, "/v1/claims")
+    due = secondaries_due(claims, await truth(apis, day.tenant))
+    if not due:
+        return 0
+
+    async def billed() -> tuple[int, int]:
+        ready = await all_pages(apis.claims, "/v1/claims", status="ready")
+        return sum(1 for c in ready if c["payer_responsibility"] != "P"), due
+
+    await until(billed, "secondary claims billed", progress, timeout=120)
+    sent = await submit_ready(apis, clinic_ids, out)
+    await deliveries(apis, out, progress)
+    await acknowledged(apis, sent, progress)
+    await sandbox_run(apis)
+    await claims_settled(apis, "secondary 835s posted", progress)
+    return due
 
 
 async def denials_opened(apis: Apis, expected: int, progress: Progress) -> list[dict[str, Any]]:
@@ -355,9 +400,21 @@ async def run_day(
     step("claims")
 
     run = await sandbox_run(apis)
-    claims = await claims_settled(apis, "835s posted", progress)
+    claims = await claims_settled(apis, "835s posted", progress, primaries_only=True)
     say(f"4. payers adjudicated; 835s: {_summary(run)}")
     step("adjudication")
+
+    out.secondaries = await secondary_claims(apis, day, clinic_ids, out, progress)
+    if out.secondaries:
+        claims = await all_pages(apis.claims, "/v1/claims")
+        paid = sum(
+            (Decimal(c["paid_amount"]) for c in claims if c["payer_responsibility"] != "P"),
+            Decimal(0),
+        )
+        say(
+            f"   secondary payer: {out.secondaries} claims billed and adjudicated, {paid:,.2f} paid"
+        )
+    step("secondary payers")
 
     facts = await truth(apis, day.tenant)
     expected = sum(1 for e in facts if is_denial(e))

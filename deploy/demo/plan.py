@@ -12,6 +12,7 @@ appealed (coverage terminated, timely filing) or written off (duplicate).
 from __future__ import annotations
 
 import random
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -23,7 +24,15 @@ PAYERS = [
     ("41122", "Lakeshore Mutual", "HM"),
     ("00952", "Sandbox Medicare Part B", "MB"),
     ("77031", "Prairie State Medicaid", "MC"),
+    ("60054", "Heartland Medigap Supplement", "15"),
 ]
+# Primary payers a patient is enrolled with (the supplement is only ever secondary).
+PRIMARY_PAYERS = PAYERS[:4]
+SUPPLEMENT = "60054"
+MEDICARE = "00952"
+# Share of the Medicare patients with a routine visit who also hold the supplement: their
+# claims go to it once Medicare's 835 leaves them coinsurance or a copay.
+SUPPLEMENT_SHARE = 0.6
 # What the practice believes: fewer prior-auth codes and a longer filing limit than the
 # payers apply, so CO-197 and CO-29 come back from the payer instead of being stopped by
 # our own scrubber (the sandbox README's "what the demo's reference data must agree on").
@@ -104,6 +113,7 @@ class Patient:
     street: str
     payer_id: str
     clinic: int
+    secondary_member_id: str | None = None  # the supplement's, when the patient holds it
 
     @property
     def prefix(self) -> str:
@@ -199,6 +209,27 @@ def claim_body(
             },
         },
         "rendering_provider_id": provider_id,
+        "other_coverages": [
+            {
+                "payer_id": SUPPLEMENT,
+                "responsibility": "S",
+                "subscriber": {
+                    "member_id": p.secondary_member_id,
+                    "first_name": p.first_name,
+                    "last_name": p.last_name,
+                    "birth_date": p.birth_date.isoformat(),
+                    "gender": p.gender,
+                    "address": {
+                        "line1": p.street,
+                        "city": "Springfield",
+                        "state": "IL",
+                        "postal_code": "62704",
+                    },
+                },
+            }
+        ]
+        if p.secondary_member_id
+        else [],
         "place_of_service": "11",
         "diagnosis_codes": planned.diagnoses,
         "lines": lines,
@@ -298,7 +329,7 @@ def build_day(tenant: str, today: date, patients: int = 300, seed: int = 7) -> D
                 birth_date=date(1940, 1, 1) + timedelta(days=rng.randrange(0, 365 * 65)),
                 gender=rng.choice("MF"),
                 street=rng.choice(STREETS),
-                payer_id=rng.choice(PAYERS)[0],
+                payer_id=rng.choice(PRIMARY_PAYERS)[0],
                 clinic=n % len(CLINICS),
             )
         )
@@ -327,4 +358,24 @@ def build_day(tenant: str, today: date, patients: int = 300, seed: int = 7) -> D
                 claims.append(PlannedClaim(person, procedures, diagnoses, dos, "duplicate"))
         else:
             claims.append(_built_claim(kind, person, dos, today))
+    _supplements(claims, random.Random(seed + 1))  # noqa: S311 - demo data
     return Day(tenant, today, clinics, providers, payers, people, claims)
+
+
+def _supplements(claims: list[PlannedClaim], rng: random.Random) -> None:
+    """Medicare patients with one routine visit (clean coverage) who also hold the
+    supplement; the first such patient always does, so that a small day has one. Drawn
+    from an RNG of their own: the rest of the day is the same as without them."""
+    visits = Counter(c.patient.member_id for c in claims)
+    first = True
+    for planned in claims:
+        person = planned.patient
+        if (
+            person.payer_id == MEDICARE
+            and person.prefix in CLEAN
+            and planned.intent == "routine"
+            and visits[person.member_id] == 1
+            and (first or rng.random() < SUPPLEMENT_SHARE)
+        ):
+            person.secondary_member_id = f"ACT{rng.randrange(10**8, 10**9)}"
+            first = False

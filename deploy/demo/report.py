@@ -84,6 +84,10 @@ def render(data: dict[str, Any], out: Outcome, emit: Callable[[str], None] = pri
         f"{_money(total['paid_on_corrections']).strip()})   open A/R "
         f"{_money(total['open_balance'])}   days in A/R {total['days_in_ar'] or '-'}"
     )
+    emit(
+        f"secondary payers paid {_money(total['paid_by_secondary_payers']).strip()} of it, on "
+        f"{out.secondaries} claims billed after the primary's 835"
+    )
     aging = total["ar_aging"].items()
     emit("A/R aging: " + "   ".join(f"{b} {_money(v).strip()}" for b, v in aging))
     emit(f"\n{'payer':<8} {'claims':>6} {'clean':>7} {'1st pass':>8} {'denied':>7} {'paid':>12}")

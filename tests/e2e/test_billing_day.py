@@ -30,6 +30,7 @@ from rcm_remittance.app import create_app as remittance_app
 from rcm_remittance.config import RemittanceSettings
 from rcm_shared.mailbox import pending_files
 from rcm_shared.testing.fixtures import REPO, bearer, running, settings_for, wait_for
+from rcm_shared.testing.x12_oracle import validate
 
 # deploy/ is not an installed package: the demo and the sandbox import from the repo root
 if str(REPO) not in sys.path:
@@ -148,6 +149,17 @@ async def test_a_billing_day(stack: dict[str, Any], tenant: str, tmp_path: Path)
             kpis.update(row)
 
     check_day(facts, outcome, len(day.claims))
+    # secondary claims went out, were paid and posted, and their 837s are valid COB files
+    assert outcome.secondaries > 0
+    cob_files = [
+        text
+        for path in sorted(mailbox["outbound"].rglob("*"))
+        if path.is_file() and "SBR*S*" in (text := path.read_text(encoding="latin-1"))
+    ]
+    assert cob_files
+    for text in cob_files:
+        verdict = validate(text)
+        assert verdict.ok, verdict.explain()
     the_subscriber_saw_the_day(kpis, facts.all_claims, facts.work_items, facts.remits)
 
 

@@ -253,7 +253,9 @@ class ClaimRepository(_Repo):
         claim only (what a first attempt achieved); paid counts every dollar the payers
         paid for those visits, replacements included, so that it is the same money the
         remittance service posted."""
-        first = Claim.frequency_code == "1"
+        # a visit's first claim: the original to its primary payer (a secondary payer's
+        # claim for the same visit is not a second attempt)
+        first = and_(Claim.frequency_code == "1", Claim.payer_responsibility == "P")
         stmt = (
             select(
                 Claim.payer_id,
@@ -281,6 +283,9 @@ class ClaimRepository(_Repo):
                 func.coalesce(
                     func.sum(Claim.paid_amount).filter(Claim.frequency_code == "7"), 0
                 ).label("paid_on_corrections"),
+                func.coalesce(
+                    func.sum(Claim.paid_amount).filter(Claim.payer_responsibility != "P"), 0
+                ).label("paid_by_later_payers"),
             )
             .where(
                 Claim.tenant_id == self.tenant_id,

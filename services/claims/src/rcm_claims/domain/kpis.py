@@ -7,7 +7,8 @@ does the counting.
   the same by dollars charged
 - paid: what the payers paid for the period's visits, corrected (frequency-7) claims
   included, so it equals the remittance service's postings for them; paid on corrections
-  is that part of it
+  is that part of it, and paid by secondary payers the part secondary and tertiary
+  payers paid (rates and charges count the original claim to the primary payer only)
 - days in A/R: open balance / average daily charges over the period
 - average days to payment: first submission to first payment
 - A/R aging: open balance by days since the date of service
@@ -37,6 +38,7 @@ class Counts:
     denied_charges: Decimal = Decimal(0)
     paid: Decimal = Decimal(0)
     paid_on_corrections: Decimal = Decimal(0)
+    paid_by_later_payers: Decimal = Decimal(0)
     days_to_pay_sum: Decimal = Decimal(0)
     days_to_pay_n: int = 0
     open_balance: Decimal = Decimal(0)
@@ -55,6 +57,7 @@ class Counts:
             "denied_charges",
             "paid",
             "paid_on_corrections",
+            "paid_by_later_payers",
             "days_to_pay_sum",
             "days_to_pay_n",
             "open_balance",
@@ -81,6 +84,7 @@ def report(counts: Counts, period_days: int) -> dict[str, object]:
         "charges": counts.charges.quantize(CENT),
         "paid": counts.paid.quantize(CENT),
         "paid_on_corrections": counts.paid_on_corrections.quantize(CENT),
+        "paid_by_secondary_payers": counts.paid_by_later_payers.quantize(CENT),
         "open_balance": counts.open_balance.quantize(CENT),
         "days_in_ar": (counts.open_balance / daily_charges).quantize(Decimal("0.1"))
         if daily_charges

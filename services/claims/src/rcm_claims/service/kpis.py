@@ -32,6 +32,7 @@ async def kpis(
         c.adjudicated, c.denied = row.adjudicated, row.denied
         c.charges, c.denied_charges = Decimal(row.charges), Decimal(row.denied_charges)
         c.paid, c.paid_on_corrections = Decimal(row.paid), Decimal(row.paid_on_corrections)
+        c.paid_by_later_payers = Decimal(row.paid_by_later_payers)
     for row in await repo.days_to_payment(date_from, date_to, clinics):
         c = per[(row.payer_id, row.clinic_id)]
         c.days_to_pay_sum = Decimal(str(row.days)) * row.claims
