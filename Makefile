@@ -60,6 +60,7 @@ bench: sync
 	@$(RUN) python deploy/stack.py up --infra-only
 	$(RUN) python -m bench.x12_reader
 	$(RUN) python -m bench.claims_837p
+	$(RUN) python -m bench.claims_cob
 	$(RUN) python -m bench.claims_intake
 	$(RUN) python -m bench.eligibility_271
 	$(RUN) python -m bench.eligibility_batch

@@ -143,6 +143,9 @@ class Member:
     coverage_terminated: bool = False  # claims deny CO-27
     reject_277ca: tuple[str, str] | None = None  # (STC01-2 status code, STC01-3 entity)
     reject_999: bool = False  # the 837 transaction set holding it fails a front-end edit
+    # The 271 reports another payer, primary ahead of this one (EB*R, 2120 NM1*PRP): the
+    # claim must go to that payer first.
+    other_primary: tuple[str, str] | None = None  # (payer id, name)
 
 
 PPO_COPAYS = (("UC", Decimal("75.00")), ("86", Decimal("150.00")))
@@ -181,6 +184,14 @@ MEMBERS: dict[str, Member] = {
         deductible=Decimal("1500.00"),
         deductible_remaining=ZERO,
         coverage_terminated=True,
+    ),
+    # Covered here, but Medicare is primary: a secondary coverage.
+    "COB": Member(
+        "COB",
+        "active",
+        "MEDIGAP PLAN G",
+        coinsurance_percent=Decimal(20),
+        other_primary=("00952", "SANDBOX MEDICARE PART B"),
     ),
     "BAD": Member("BAD", "aaa", aaa_code="72", aaa_level="subscriber", reject_277ca=("164", "IL")),
     "NOF": Member("NOF", "aaa", aaa_code="75", aaa_level="subscriber", reject_277ca=("33", "IL")),

@@ -180,6 +180,15 @@ def _benefits(inquiry: Inquiry, member: Member, payer: Payer | None) -> list[Seg
             )
             left = amount(member.deductible_remaining or Decimal(0))
             out.append(Seg("EB", ("C", "IND", code, kind, None, "29", left, *_net(5))))
+    if member.other_primary is not None:
+        # EB*R: another payer; loop 2120 names it, PRP: it pays first
+        payer_id, name = member.other_primary
+        out += [
+            Seg("EB", ("R", None, "30")),
+            Seg("LS", ("2120",)),
+            Seg("NM1", ("PRP", "2", name, None, None, None, None, "PI", payer_id)),
+            Seg("LE", ("2120",)),
+        ]
     return out
 
 

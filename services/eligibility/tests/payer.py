@@ -8,6 +8,7 @@ answers a 271 chosen by the member id's prefix, the way the sandbox will:
     BUSY... AAA 42 unable to respond now (source level, retryable)
     SLOW... answers after 8 s (longer than the tests' timeout)
     JUNK... a 271 with a non-numeric EB07 (malformed)
+    COB...  as ACT, and Medicare named as the primary payer (EB*R, 2120 NM1*PRP)
 """
 
 from __future__ import annotations
@@ -82,6 +83,15 @@ def answer_271(trace: str, member: str, control: int) -> str:
                         ("C", "IND", "30", None, None, "29", "300", None, None, None, None, "Y"),
                     ),
                 ]
+                if member.startswith("COB"):
+                    body += [
+                        Seg("EB", ("R", None, "30", "MB")),
+                        Seg("LS", ("2120",)),
+                        Seg(
+                            "NM1", ("PRP", "2", "MEDICARE B", None, None, None, None, "PI", "00952")
+                        ),
+                        Seg("LE", ("2120",)),
+                    ]
     return build_interchange(
         sender_qualifier="ZZ",
         sender_id="CLEARINGHOUSE",

@@ -100,6 +100,29 @@ async def test_active_coverage_with_cost_share(
     assert data["status"] == "active" and "member_id" not in str(data)
 
 
+async def test_other_coverage_found_is_on_the_check_and_in_the_event(
+    api: httpx.AsyncClient, stack: dict[str, Any], tenant: str
+) -> None:
+    response = await api.post(
+        "/v1/eligibility/checks", json=check_body(member("COB")), headers=bearer(tenant)
+    )
+    assert response.status_code == 201, response.text
+    check = response.json()
+    assert (check["coverage_status"], check["other_coverage_found"]) == ("active", True)
+    assert check["answer"]["other_payers"] == [
+        {"order": "primary", "name": "MEDICARE B", "payer_id": "00952", "insurance_type": "MB"}
+    ]
+    async with stack["engines"]["eligibility"].connect() as conn:
+        payload = (
+            await conn.execute(select(outbox.c.payload).where(outbox.c.tenant_id == tenant))
+        ).scalar_one()
+    assert payload["data"]["other_payers"] == check["answer"]["other_payers"]
+    plain = await api.post(
+        "/v1/eligibility/checks", json=check_body(member("ACT")), headers=bearer(tenant)
+    )
+    assert plain.json()["other_coverage_found"] is False
+
+
 async def test_repeat_inside_ttl_is_served_from_store(
     api: httpx.AsyncClient, payer: tuple[Payer, str], tenant: str
 ) -> None:

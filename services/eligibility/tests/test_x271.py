@@ -13,6 +13,7 @@ import pytest
 
 from rcm_eligibility.domain.x271 import (
     CostShare,
+    OtherPayer,
     RelatedEntity,
     Response271,
     parse_271,
@@ -661,3 +662,21 @@ def test_errors_do_not_repeat_values() -> None:
         parse_271(text)
     assert "19801399" not in str(caught.value)
     assert "19801399" not in repr(caught.value.to_dict())
+
+
+def test_other_payers_are_reported_for_coordination_of_benefits() -> None:
+    text = standard(
+        *ACTIVE,
+        eb("R", None, ["30"], insurance="MB"),
+        segment("LS", "2120"),
+        segment("NM1", "PRP", "2", "MEDICARE PART B", None, None, None, None, "PI", "00952"),
+        segment("LE", "2120"),
+        eb("R", None, ["30"], insurance="MC", plan="STATE MEDICAID"),
+    )
+    answer = summarize(parse_271(text)[0])
+    assert answer.status == "active"  # still covered here: as a later payer
+    assert answer.other_payers == (
+        OtherPayer("primary", "MEDICARE PART B", "00952", "MB"),
+        OtherPayer(None, "STATE MEDICAID", None, "MC"),  # EB*R without a 2120 loop
+    )
+    assert summarize(parse_271(standard(*ACTIVE))[0]).other_payers == ()

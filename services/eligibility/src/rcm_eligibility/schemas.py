@@ -67,6 +67,10 @@ class CheckOut(BaseModel):
     retryable: bool | None
     error: dict[str, Any] | None
     answer: dict[str, Any] | None
+    other_coverage_found: bool = Field(
+        default=False,
+        description="the 271 reports another payer (answer.other_payers): coordinate benefits",
+    )
     from_cache: bool = False
     batch_id: str | None
     payer_id: str

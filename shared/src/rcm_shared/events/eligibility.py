@@ -25,6 +25,15 @@ class CostShare(BaseModel):
     in_network: bool | None = None
 
 
+class OtherPayer(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    order: str | None = Field(description="primary, secondary, tertiary, or null when unsaid")
+    name: str | None
+    payer_id: str | None
+    insurance_type: str | None = Field(description="EB04, e.g. MB Medicare Part B")
+
+
 @register
 class EligibilityChecked(EventPayload):
     event_type: ClassVar[str] = "rcm.eligibility.checked.v1"
@@ -42,4 +51,8 @@ class EligibilityChecked(EventPayload):
     coverage_start: date | None = None
     coverage_end: date | None = None
     cost_share: list[CostShare] = Field(default_factory=list)
+    other_payers: list[OtherPayer] = Field(
+        default_factory=list,
+        description="other coverage found: payers the 271 reports besides this one (EB*R)",
+    )
     checked_at: datetime

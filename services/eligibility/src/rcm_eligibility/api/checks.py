@@ -34,6 +34,7 @@ def check_out(check: EligibilityCheck, from_cache: bool = False) -> CheckOut:
         retryable=check.retryable,
         error=check.error,
         answer=check.answer,
+        other_coverage_found=bool((check.answer or {}).get("other_payers")),
         from_cache=from_cache,
         batch_id=check.batch_id,
         payer_id=check.payer_id,

@@ -216,6 +216,18 @@ class CostShare:
 
 
 @dataclass(frozen=True)
+class OtherPayer:
+    """Another payer the 271 reports for the member (EB01 R, its 2120 loop): coordination
+    of benefits. `order` is the 2120 NM101's: primary (PRP), secondary (SEP), tertiary
+    (TTP), or None when the payer names it without saying."""
+
+    order: Literal["primary", "secondary", "tertiary"] | None
+    name: str | None
+    payer_id: str | None
+    insurance_type: str | None  # EB04
+
+
+@dataclass(frozen=True)
 class CoverageAnswer:
     status: Literal["active", "inactive", "unknown"]
     plan_name: str | None
@@ -224,6 +236,7 @@ class CoverageAnswer:
     coverage_end: date | None
     cost_share: tuple[CostShare, ...]
     rejections: tuple[Rejection, ...]
+    other_payers: tuple[OtherPayer, ...] = ()
 
 
 # --- parsing -----------------------------------------------------------------------------
@@ -896,4 +909,35 @@ def summarize(response: Response271, service_types: Sequence[str] = ("30",)) -> 
         coverage_end=end,
         cost_share=_cost_share(response.benefits, wanted),
         rejections=response.rejections,
+        other_payers=_other_payers(response.benefits),
     )
+
+
+# 2120 NM101 entity codes that say where the other payer stands
+_PAYER_ORDER: dict[str, Literal["primary", "secondary", "tertiary"]] = {
+    "PRP": "primary",
+    "SEP": "secondary",
+    "TTP": "tertiary",
+}
+_PAYER_ENTITIES = frozenset({*_PAYER_ORDER, "PR"})  # PR: a payer, order unsaid
+
+
+def _other_payers(benefits: Sequence[Benefit]) -> tuple[OtherPayer, ...]:
+    """Every EB*R (other or additional payer), with the payer its 2120 loop names."""
+    found: list[OtherPayer] = []
+    for benefit in benefits:
+        if benefit.info != "R":
+            continue
+        named = [r for r in benefit.related if r.entity_code in _PAYER_ENTITIES]
+        if not named:
+            found.append(OtherPayer(None, benefit.plan_description, None, benefit.insurance_type))
+        for entity in named:
+            found.append(
+                OtherPayer(
+                    _PAYER_ORDER.get(entity.entity_code),
+                    entity.name,
+                    entity.identifier,
+                    benefit.insurance_type,
+                )
+            )
+    return tuple(dict.fromkeys(found))

@@ -35,6 +35,7 @@ from rcm_eligibility.schemas import CheckIn
 from rcm_shared.errors import InvalidInput, NotFound
 from rcm_shared.events.catalog import new_event
 from rcm_shared.events.eligibility import CostShare, EligibilityChecked
+from rcm_shared.events.eligibility import OtherPayer as OtherPayerEvent
 from rcm_shared.identity import patient_key
 from rcm_shared.messaging import outbox
 from rcm_shared.runtime import Runtime
@@ -228,6 +229,15 @@ async def record_answer(
                 coverage_start=answer.coverage_start if answer else None,
                 coverage_end=answer.coverage_end if answer else None,
                 cost_share=[_cost_share(c) for c in answer.cost_share] if answer else [],
+                other_payers=[
+                    OtherPayerEvent(
+                        order=o.order,
+                        name=o.name,
+                        payer_id=o.payer_id,
+                        insurance_type=o.insurance_type,
+                    )
+                    for o in (answer.other_payers if answer else ())
+                ],
                 checked_at=at,
             ),
             tenant_id=check.tenant_id,
