@@ -28,6 +28,8 @@ def test_field_path() -> None:
     assert field_path(("body", "lines", 0, "charge")) == "body.lines[0].charge"
     assert field_path(["query", "limit"]) == "query.limit"
     assert field_path(()) == ""
+    # a client's key with a NUL or a lone surrogate is spelled out: storable as text
+    assert field_path(("body", "a\x00b", "\ud800")) == "body.a\\u0000b.\\ud800"
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -129,6 +130,22 @@ async def test_idempotency_key_on_a_batch(api: httpx.AsyncClient, tenant: str) -
     # without a key, the same batch is taken in again (its claims get new numbers)
     plain = await api.post("/v1/claims/batch", json=body, headers=bearer(tenant))
     assert plain.json()["created"] == 2
+
+
+async def test_a_batch_error_naming_a_nul_key_is_stored_and_replayed(
+    api: httpx.AsyncClient, tenant: str
+) -> None:
+    """An unknown key is named in its item's error; PostgreSQL cannot store a NUL, so the
+    path spells it out, and the idempotency record of the batch keeps the answer."""
+    body = {"claims": [{"bad\u0000key": 1}]}
+    headers = {**bearer(tenant), "Idempotency-Key": "nul-keys", "content-type": "application/json"}
+    raw = json.dumps(body)  # the escapes stay escapes: what a client's JSON would carry
+    first = await api.post("/v1/claims/batch", content=raw, headers=headers)
+    again = await api.post("/v1/claims/batch", content=raw, headers=headers)
+    assert first.status_code == again.status_code == 200, first.text
+    assert again.json() == first.json()
+    paths = [d["path"] for d in first.json()["results"][0]["error"]["detail"]]
+    assert "body.claims[0].bad\\u0000key" in paths
 
 
 async def test_a_new_claim_answers_as_claim_out_encodes_it_and_as_it_reads_back(

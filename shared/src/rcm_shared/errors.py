@@ -7,6 +7,7 @@ an unexpected error gets an id to quote to support and nothing else (no stack, n
 from __future__ import annotations
 
 import logging
+import re
 import traceback
 import uuid
 from typing import Any
@@ -75,6 +76,11 @@ class ValidationFailed(InvalidInput):
     code = "validation_error"
 
 
+# A path names the client's own keys, and an error body may be stored (idempotency
+# records, batch results): PostgreSQL text and jsonb refuse NUL and lone surrogates.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
 def field_path(loc: tuple[int | str, ...] | list[int | str]) -> str:
     """('body', 'lines', 0, 'charge') -> 'body.lines[0].charge'"""
     out = ""
@@ -82,7 +88,8 @@ def field_path(loc: tuple[int | str, ...] | list[int | str]) -> str:
         if isinstance(part, int):
             out += f"[{part}]"
         else:
-            out += f".{part}" if out else str(part)
+            name = _UNSTORABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", str(part))
+            out += f".{name}" if out else name
     return out
 
 

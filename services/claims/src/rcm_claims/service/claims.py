@@ -728,7 +728,7 @@ class ClaimService:
             await self.note(
                 claim,
                 "nothing left for the next payer",
-                {"payment_id": payment.payment_id, "next_payer_id": data.next_payer.payer_id},
+                {"after_payment_id": payment.payment_id, "next_payer_id": data.next_payer.payer_id},
             )
             return
         next_data = cob.next_payer_claim(data, decision)
