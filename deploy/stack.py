@@ -584,6 +584,8 @@ def service_env(cfg: Config, name: str) -> dict[str, str]:
             {
                 "RCM_CLAIMS_OUTBOUND_DIR": str(cfg.state / "clearinghouse" / "outbound"),
                 "RCM_CLAIMS_INBOUND_DIR": str(cfg.state / "clearinghouse" / "inbound"),
+                # claim status (276 out, 277 back) in real time from the sandbox
+                "RCM_CLAIMS_STATUS_URL": f"http://127.0.0.1:{cfg.service_port(SANDBOX)}/276",
             }
             if name == "claims"
             else {}

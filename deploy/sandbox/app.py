@@ -113,6 +113,14 @@ def create_app(
         answer = await locked(lambda: box.answer_270(text))
         return Response(answer.encode("latin-1"), media_type=X12)
 
+    @app.post("/276", response_class=Response, summary="A 276 in, its 277 out (claim status)")
+    async def claim_status(
+        request: Request, x_tenant_id: str = Header(min_length=1, max_length=100)
+    ) -> Response:
+        text = (await request.body()).decode("latin-1")
+        answer = await locked(lambda: box.answer_276(x_tenant_id, text))
+        return Response(answer.encode("latin-1"), media_type=X12)
+
     @app.post("/837", status_code=202, summary="An 837 batch (clearinghouse HTTP connector)")
     async def claims(
         request: Request,

@@ -50,6 +50,7 @@ from deploy.sandbox.x12out import (
     d8,
     read_270,
 )
+from deploy.sandbox.x276 import build_277, claim_status, read_276
 from deploy.sandbox.x837 import Claim837, ElementError, Interchange837, read_837
 from rcm_shared.x12.errors import X12SyntaxError
 
@@ -133,6 +134,25 @@ class Sandbox:
         member = member_for(inquiry.member_id)
         payer = self.catalog.payers.get(inquiry.payer_id)
         return build_271(inquiry, member, payer, control, when)
+
+    # --------------------------------------------------------------------------- 276
+
+    def answer_276(self, tenant: str, text: str) -> str:
+        """A 277 for each claim a 276 asks about, from what this payer knows of it."""
+        when = self.now()
+        try:
+            inquiry = read_276(text)
+        except X12SyntaxError as exc:
+            raise SandboxError(f"276 does not parse: {exc}", exc.to_dict()) from exc
+        state = self.store.read()
+        known = state["claims"].get(folder_name(tenant), {})
+        answers = [
+            (asked, claim_status(known.get(asked.patient_control_number, [None])[-1], when))
+            for asked in inquiry.claims
+        ]
+        with self.store.transaction() as changing:
+            control = self._next_control(changing)
+        return build_277(inquiry, answers, control, when)
 
     # --------------------------------------------------------------------------- 837
 
@@ -333,6 +353,9 @@ class Sandbox:
             ack_277ca="accepted", ack_277ca_status="A2:20:PR", payer_claim_control_number=pccn
         )
         pccns = state["pccn"].setdefault(tenant, {})
+        if member_for(claim.facts.member_id).lost:
+            record.update(scenario="lost")  # accepted, and never adjudicated
+            return ClaimAck(claim, True, ("A2", "20", "PR"), pccn)
         if claim.facts.frequency in ("7", "8"):
             self._reverse_original(state, tenant, claim.replaces or "", record)
         if claim.facts.frequency == "8":

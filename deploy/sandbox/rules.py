@@ -146,6 +146,9 @@ class Member:
     # The 271 reports another payer, primary ahead of this one (EB*R, 2120 NM1*PRP): the
     # claim must go to that payer first.
     other_primary: tuple[str, str] | None = None  # (payer id, name)
+    # Accepted by the 277CA, then lost by the payer: never adjudicated, and a 276 about it
+    # is answered A4 (not found).
+    lost: bool = False
 
 
 PPO_COPAYS = (("UC", Decimal("75.00")), ("86", Decimal("150.00")))
@@ -193,6 +196,7 @@ MEMBERS: dict[str, Member] = {
         coinsurance_percent=Decimal(20),
         other_primary=("00952", "SANDBOX MEDICARE PART B"),
     ),
+    "LST": Member("LST", "active", "GOLD PPO", copay=Decimal("25.00"), lost=True),
     "BAD": Member("BAD", "aaa", aaa_code="72", aaa_level="subscriber", reject_277ca=("164", "IL")),
     "NOF": Member("NOF", "aaa", aaa_code="75", aaa_level="subscriber", reject_277ca=("33", "IL")),
     "BUSY": Member(

@@ -5,20 +5,14 @@ and the 835 files it actually sent."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import socket
 import sys
 from collections import Counter
-from collections.abc import AsyncIterator
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import httpx
-import uvicorn
-from fastapi import FastAPI
 
 from rcm_claims.app import create_app as claims_app
 from rcm_claims.config import ClaimsSettings
@@ -29,7 +23,7 @@ from rcm_eligibility.config import EligibilitySettings
 from rcm_remittance.app import create_app as remittance_app
 from rcm_remittance.config import RemittanceSettings
 from rcm_shared.mailbox import pending_files
-from rcm_shared.testing.fixtures import REPO, bearer, running, settings_for, wait_for
+from rcm_shared.testing.fixtures import REPO, bearer, running, serving, settings_for, wait_for
 from rcm_shared.testing.x12_oracle import validate
 
 # deploy/ is not an installed package: the demo and the sandbox import from the repo root
@@ -45,27 +39,6 @@ from deploy.subscriber.__main__ import consume
 from deploy.subscriber.store import MemoryStore
 
 PATIENTS = 24  # the first patients cover every member prefix and every built denial
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@contextlib.asynccontextmanager
-async def serving(app: FastAPI) -> AsyncIterator[str]:
-    """The sandbox on a real port: the eligibility service's payer connector speaks HTTP."""
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    task = asyncio.create_task(server.serve())
-    while not server.started:  # noqa: ASYNC110 - uvicorn offers no event to wait on
-        await asyncio.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
 
 
 async def test_a_billing_day(stack: dict[str, Any], tenant: str, tmp_path: Path) -> None:

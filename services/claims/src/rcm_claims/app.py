@@ -10,6 +10,7 @@ from rcm_claims.domain import codes
 from rcm_claims.handlers import HANDLERS
 from rcm_claims.service.acknowledgments import inbound_worker
 from rcm_claims.service.intake import claim_intake
+from rcm_claims.service.status_checks import status_worker
 from rcm_claims.service.submissions import delivery_worker
 from rcm_shared.messaging.topology import SUBSCRIPTIONS
 from rcm_shared.runtime import ServiceSpec, build_app
@@ -26,7 +27,7 @@ def create_app(settings: ClaimsSettings | None = None, run_workers: bool | None 
         direct_routes=direct_routes,
         handlers=HANDLERS,
         subscriptions=SUBSCRIPTIONS["claims"],
-        workers=[delivery_worker, inbound_worker],
+        workers=[delivery_worker, inbound_worker, status_worker],
         description=("Professional claims: intake, scrubbing, 837P, acknowledgments, lifecycle."),
     )
     codes.load()  # the ICD-10-CM code set, once, before the first request

@@ -86,6 +86,38 @@ class HttpConnector:
             raise DeliveryError(f"clearinghouse refused: {response.status_code}", False)
 
 
+class StatusConnector:
+    """Real-time claim status: POST a 276, the 277 is the answer (the clearinghouse's
+    HTTP endpoint for 276/277, as for 270/271)."""
+
+    def __init__(self, url: str, timeout: float) -> None:
+        self.url = url
+        self.timeout = timeout
+
+    async def ask(self, tenant_id: str, x276: str) -> str:
+        try:
+            async with httpx.AsyncClient(timeout=self.timeout) as client:
+                response = await client.post(
+                    self.url,
+                    content=x276.encode("latin-1"),
+                    headers={"Content-Type": "application/edi-x12", "X-Tenant-Id": tenant_id},
+                )
+        except httpx.HTTPError as exc:
+            raise DeliveryError(f"{type(exc).__name__}", retryable=True) from exc
+        if response.status_code >= 400:
+            raise DeliveryError(
+                f"clearinghouse answered {response.status_code}",
+                retryable=response.status_code >= 500 or response.status_code in (408, 429),
+            )
+        return response.content.decode("latin-1")
+
+
+def status_connector_for(settings: ClaimsSettings) -> StatusConnector | None:
+    if not settings.status_url:
+        return None
+    return StatusConnector(settings.status_url, settings.status_timeout_seconds)
+
+
 def connector_for(settings: ClaimsSettings) -> Connector:
     if settings.connector == "http":
         if not settings.clearinghouse_url:

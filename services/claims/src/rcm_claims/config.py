@@ -24,6 +24,13 @@ class ClaimsSettings(ServiceSettings):
     delivery_max_attempts: int = 8
     delivery_poll_seconds: float = 1.0
     inbound_poll_seconds: float = 2.0
+    # Claim status (276/277): the clearinghouse's real-time endpoint, and how often the
+    # worker looks for claims past their payer's days without an 835 (0: never; the API
+    # still asks on demand). An answered claim is asked again after status_recheck_days.
+    status_url: str | None = None
+    status_timeout_seconds: float = 30.0
+    status_poll_seconds: float = 3600.0
+    status_recheck_days: int = 7
 
     # Interchange identities (ISA06/ISA08, 1000A/1000B)
     sender_id: str = Field(default="RCMBACKBONE", max_length=15)

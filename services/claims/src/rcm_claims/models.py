@@ -17,6 +17,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -74,6 +75,8 @@ class Payer(TenantMixin, TimestampMixin, Base):
     timely_filing_days: Mapped[int] = mapped_column(Integer)
     appeal_window_days: Mapped[int] = mapped_column(Integer)
     prior_auth_procedures: Mapped[list[str]] = mapped_column(JSONB)
+    # days after submission without an 835 before the payer is asked (276) about a claim
+    claim_status_after_days: Mapped[int] = mapped_column(Integer, server_default="30")
     version: Mapped[int] = mapped_column(Integer)
 
 
@@ -107,6 +110,10 @@ class Claim(TenantMixin, TimestampMixin, Base):
     payer_responsibility: Mapped[str] = mapped_column(String(1), server_default="P")
     prior_claim_id: Mapped[str | None] = mapped_column(String(36))
     next_claim_id: Mapped[str | None] = mapped_column(String(36))
+    # the payer's last answer to a claim status inquiry (277): outcome and STC01-1:01-2
+    last_status_outcome: Mapped[str | None] = mapped_column(String(24))
+    last_status_code: Mapped[str | None] = mapped_column(String(12))
+    last_status_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     payer_claim_control_number: Mapped[str | None] = mapped_column(String(50))
     total_charge: Mapped[Decimal] = mapped_column(MONEY)
     paid_amount: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"))
@@ -227,3 +234,45 @@ class Coverage(TenantMixin, Base):
     service_date: Mapped[date] = mapped_column(Date)
     check_id: Mapped[str] = mapped_column(String(64))
     checked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class StatusCheck(TenantMixin, Base):
+    """One claim's 276 inquiry and its 277 answer."""
+
+    __tablename__ = "claim_status_checks"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    claim_id: Mapped[str] = mapped_column(String(36), index=True)
+    trace: Mapped[str] = mapped_column(String(50))  # TRN02, echoed by the 277
+    asked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    outcome: Mapped[str | None] = mapped_column(String(24))  # domain/claim_status.Outcome
+    category: Mapped[str | None] = mapped_column(String(4))  # STC01-1
+    status_code: Mapped[str | None] = mapped_column(String(8))  # STC01-2
+    error: Mapped[str | None] = mapped_column(Text)  # why no answer came
+    x276: Mapped[str] = mapped_column(Text)
+    x277: Mapped[str | None] = mapped_column(Text)
+
+
+class FollowUp(TenantMixin, Base):
+    """An aging claim that needs a person: the payer cannot find it, wants more
+    information, or sent it back. One open item per claim and reason."""
+
+    __tablename__ = "follow_ups"
+    __table_args__ = (
+        Index(
+            "uq_follow_ups_open",
+            "tenant_id",
+            "claim_id",
+            "reason",
+            unique=True,
+            postgresql_where=text("resolved_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    claim_id: Mapped[str] = mapped_column(String(36))
+    reason: Mapped[str] = mapped_column(String(24))  # the status outcome that opened it
+    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import uuid
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, TypeVar, cast
 
@@ -24,9 +25,11 @@ from rcm_claims.models import (
     ClaimLine,
     Clinic,
     Coverage,
+    FollowUp,
     IdempotencyRecord,
     Payer,
     Provider,
+    StatusCheck,
     Submission,
     SubmissionClaim,
 )
@@ -479,6 +482,144 @@ class DeliveryQueue:
         await self.session.execute(
             update(Submission).where(Submission.id == submission_id).values(**values)
         )
+
+
+# claims at the payer and not decided: the ones a claim status inquiry is about
+AWAITING_DECISION = ("submitted", "accepted")
+
+
+def _days_waiting(at: datetime) -> Any:
+    return func.extract("epoch", at - Claim.submitted_at) / 86400
+
+
+class StatusQueue:
+    """Claims past their payer's days without an 835, across tenants (the worker's view)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def claim_due(self, at: datetime, recheck_days: int, limit: int) -> Sequence[Claim]:
+        stmt = (
+            select(Claim)
+            .join(
+                Payer,
+                and_(Payer.tenant_id == Claim.tenant_id, Payer.payer_id == Claim.payer_id),
+            )
+            .where(
+                Claim.status.in_(AWAITING_DECISION),
+                Claim.submitted_at.is_not(None),
+                _days_waiting(at) >= Payer.claim_status_after_days,
+                or_(
+                    Claim.last_status_at.is_(None),
+                    Claim.last_status_at < at - timedelta(days=recheck_days),
+                ),
+            )
+            .order_by(Claim.submitted_at, Claim.id)
+            .limit(limit)
+            .with_for_update(of=Claim, skip_locked=True)
+        )
+        return (await self.session.execute(stmt)).scalars().all()
+
+
+class FollowUpRepository(_Repo):
+    async def add_check(self, check: StatusCheck) -> None:
+        self.session.add(check)
+
+    async def checks_of(self, claim_id: str) -> Sequence[StatusCheck]:
+        stmt = (
+            select(StatusCheck)
+            .where(StatusCheck.tenant_id == self.tenant_id, StatusCheck.claim_id == claim_id)
+            .order_by(StatusCheck.asked_at.desc())
+        )
+        return (await self.session.execute(stmt)).scalars().all()
+
+    async def open_item(
+        self, claim_id: str, reason: str, at: datetime, detail: dict[str, Any]
+    ) -> None:
+        """Opens the item unless one for this claim and reason is open already."""
+        await self.session.execute(
+            insert(FollowUp)
+            .values(
+                id=str(uuid.uuid4()),
+                tenant_id=self.tenant_id,
+                claim_id=claim_id,
+                reason=reason,
+                opened_at=at,
+                detail=detail,
+            )
+            .on_conflict_do_nothing(
+                index_elements=["tenant_id", "claim_id", "reason"],
+                index_where=text("resolved_at IS NULL"),
+            )
+        )
+
+    async def resolve_items(self, claim_id: str, at: datetime) -> None:
+        await self.session.execute(
+            update(FollowUp)
+            .where(
+                FollowUp.tenant_id == self.tenant_id,
+                FollowUp.claim_id == claim_id,
+                FollowUp.resolved_at.is_(None),
+            )
+            .values(resolved_at=at)
+        )
+
+    async def work_list(
+        self, at: datetime, limit: int, clinics: frozenset[str] | None
+    ) -> Sequence[Any]:
+        """The aging A/R work list: claims at the payer past its days without an 835, and
+        claims with an open item; most dollars first, then the longest waiting."""
+        balance = Claim.total_charge - Claim.paid_amount
+        has_open = (
+            select(FollowUp.id)
+            .where(
+                FollowUp.tenant_id == Claim.tenant_id,
+                FollowUp.claim_id == Claim.id,
+                FollowUp.resolved_at.is_(None),
+            )
+            .exists()
+        )
+        stmt = (
+            select(
+                Claim,
+                Payer.claim_status_after_days.label("expected_days"),
+                _days_waiting(at).label("days_waiting"),
+            )
+            .join(
+                Payer,
+                and_(Payer.tenant_id == Claim.tenant_id, Payer.payer_id == Claim.payer_id),
+            )
+            .where(
+                Claim.tenant_id == self.tenant_id,
+                Claim.submitted_at.is_not(None),
+                or_(
+                    and_(
+                        Claim.status.in_(AWAITING_DECISION),
+                        _days_waiting(at) >= Payer.claim_status_after_days,
+                    ),
+                    has_open,
+                ),
+            )
+            .order_by(balance.desc(), Claim.submitted_at, Claim.id)
+            .limit(limit)
+        )
+        if clinics is not None:
+            stmt = stmt.where(Claim.clinic_id.in_(clinics))
+        return (await self.session.execute(stmt)).all()
+
+    async def open_items(self, claim_ids: list[str]) -> Sequence[FollowUp]:
+        if not claim_ids:
+            return []
+        stmt = (
+            select(FollowUp)
+            .where(
+                FollowUp.tenant_id == self.tenant_id,
+                FollowUp.claim_id.in_(claim_ids),
+                FollowUp.resolved_at.is_(None),
+            )
+            .order_by(FollowUp.opened_at)
+        )
+        return (await self.session.execute(stmt)).scalars().all()
 
 
 class AcknowledgmentRepository(_Repo):

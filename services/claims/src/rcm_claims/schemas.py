@@ -87,6 +87,12 @@ class PayerIn(_In):
     timely_filing_days: int = Field(default=365, ge=1, le=3650)
     appeal_window_days: int = Field(default=90, ge=1, le=3650)
     prior_auth_procedures: list[str] = Field(default_factory=list, max_length=2000)
+    claim_status_after_days: int = Field(
+        default=30,
+        ge=1,
+        le=365,
+        description="days after submission without an 835 before a 276 asks about the claim",
+    )
 
 
 class PayerOut(PayerIn):
@@ -224,3 +230,48 @@ class AcknowledgmentOut(BaseModel):
     received_at: datetime
     error: dict[str, Any] | None
     summary: dict[str, Any]
+
+
+class StatusCheckOut(BaseModel):
+    id: str
+    claim_id: str
+    asked_at: datetime
+    answered_at: datetime | None
+    outcome: str | None = Field(
+        description="pending, finalized_paid, finalized_denied, finalized, "
+        "information_requested, not_found, returned, no_answer"
+    )
+    category: str | None = Field(description="STC01-1, e.g. P1, F2, A4")
+    status_code: str | None = Field(description="STC01-2")
+    error: str | None
+
+
+class LastStatus(BaseModel):
+    outcome: str
+    code: str | None
+    at: datetime
+
+
+class FollowUpItem(BaseModel):
+    id: str
+    reason: str
+    opened_at: datetime
+
+
+class FollowUpOut(BaseModel):
+    claim_id: str
+    patient_control_number: str
+    clinic_id: str
+    payer_id: str
+    status: str
+    total_charge: Decimal
+    balance: Decimal = Field(description="charge less what was paid: the dollars at stake")
+    submitted_at: datetime
+    days_waiting: int = Field(description="days since the claim was sent")
+    expected_days: int = Field(description="the payer's claim_status_after_days")
+    last_status: LastStatus | None
+    open_items: list[FollowUpItem]
+
+
+class FollowUpList(BaseModel):
+    items: list[FollowUpOut]

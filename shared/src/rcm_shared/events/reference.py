@@ -82,6 +82,9 @@ class _PayerFields(EventPayload):
     prior_auth_procedures: list[str] = Field(
         default_factory=list, description="procedure codes this payer authorises in advance"
     )
+    claim_status_after_days: int = Field(
+        default=30, ge=1, description="days without an 835 before the claim's status is asked"
+    )
     version: int = Field(ge=1)
 
 

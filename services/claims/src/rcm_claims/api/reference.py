@@ -59,6 +59,7 @@ def payer_out(p: Payer) -> PayerOut:
         timely_filing_days=p.timely_filing_days,
         appeal_window_days=p.appeal_window_days,
         prior_auth_procedures=list(p.prior_auth_procedures),
+        claim_status_after_days=p.claim_status_after_days,
     )
 
 

@@ -34,6 +34,7 @@ from rcm_claims.models import Claim, Clinic, Payer, Provider
 from rcm_claims.repository import (
     ClaimRepository,
     ClinicRepository,
+    FollowUpRepository,
     IntakeFacts,
     IntakeRepository,
     IntakeRows,
@@ -693,6 +694,8 @@ class ClaimService:
             ),
             self.cause,
         )
+        # an 835 answers whatever a claim status follow-up was waiting for
+        await FollowUpRepository(self.session, self.tenant_id).resolve_items(claim.id, at)
         if not payment.is_reversal:
             await self._bill_next_payer(claim, payment)
         return True
