@@ -61,6 +61,7 @@ def check_day(facts: DayFacts, outcome: Outcome, planned: int) -> None:
     the_day_covers_every_outcome(outcome, f.by_pcn)
     every_claim_ends_in_one_final_state(f.all_claims, f.by_pcn, outcome, planned)
     each_balance_bills_the_secondary_once(f.all_claims, f.by_pcn, outcome)
+    a_lost_claim_is_found_by_its_follow_up(f.all_claims, f.by_pcn, outcome)
     posted_dollars_equal_835_dollars(f.remits, f.postings, f.headers, f.clps)
     every_truth_denial_is_one_work_item(f.work_items, f.by_pcn)
     corrected_and_paid_resolves_its_denial(f.all_claims, f.work_items, outcome, f.by_pcn)
@@ -115,6 +116,10 @@ def every_claim_ends_in_one_final_state(
     assert len(corrections) == len(outcome.resubmitted)
     for claim in all_claims:
         status, fact = claim["status"], by_pcn.get(claim["patient_control_number"])
+        if fact is not None and fact["scenario"] == "lost":
+            # accepted and lost by the payer: still at it, on the follow-up list
+            assert status == "accepted", (claim["id"], status)
+            continue
         assert status in FINAL, (claim["id"], status)
         if fact is None:  # never left the building
             assert status == "scrub_failed", (claim["id"], status)
@@ -167,6 +172,25 @@ def each_balance_bills_the_secondary_once(
         assert Decimal(follower["paid_amount"]) == Decimal(secondary_fact["paid"])
         assert follower["status"] == "paid", (follower["id"], follower["status"])
     assert due == outcome.secondaries == len(followers), (due, outcome.secondaries)
+
+
+def a_lost_claim_is_found_by_its_follow_up(
+    all_claims: list[dict[str, Any]], by_pcn: dict[str, Any], outcome: Outcome
+) -> None:
+    """Every claim the payer lost was asked about (276), answered not found (277), and is
+    on the follow-up list with an open item; nothing else is on it at the end of the day."""
+    lost = {
+        c["id"]
+        for c in all_claims
+        if by_pcn.get(c["patient_control_number"], {}).get("scenario") == "lost"
+    }
+    assert lost, "the day has no lost claim"
+    assert {i: outcome.status_answers.get(i) for i in lost} == dict.fromkeys(lost, "not_found")
+    listed = {item["claim_id"]: item for item in outcome.follow_ups}
+    assert set(listed) == lost, (sorted(listed), sorted(lost))
+    for item in listed.values():
+        assert [o["reason"] for o in item["open_items"]] == ["not_found"], item
+        assert item["last_status"]["outcome"] == "not_found"
 
 
 def posted_dollars_equal_835_dollars(

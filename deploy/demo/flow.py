@@ -47,6 +47,8 @@ class Outcome:
     appealed: list[str] = field(default_factory=list)
     written_off: list[str] = field(default_factory=list)
     secondaries: int = 0  # claims billed to a secondary payer after the primary's 835
+    status_answers: dict[str, str] = field(default_factory=dict)  # claim id -> 277 outcome
+    follow_ups: list[dict[str, Any]] = field(default_factory=list)  # GET /v1/follow-ups
     timings: dict[str, float] = field(default_factory=dict)
 
 
@@ -238,7 +240,7 @@ async def claims_settled(
         if primaries_only:
             claims = [c for c in claims if c["payer_responsibility"] == "P"]
         sent = [c for c in claims if c["status"] not in ("scrub_failed", "draft", "voided")]
-        waiting = [c for c in sent if c["status"] in IN_FLIGHT]
+        waiting = [c for c in sent if c["status"] in IN_FLIGHT and not is_lost(c)]
         return len(sent) - len(waiting), len(sent)
 
     await until(settled, what, progress, timeout=300)
@@ -262,6 +264,25 @@ def is_denial(entry: dict[str, Any]) -> bool:
         "timely_filing",
         "duplicate",
     }
+
+
+def is_lost(claim: dict[str, Any]) -> bool:
+    """A claim the sandbox's payer accepted and lost (member prefix LST): no 835 comes."""
+    member = str(claim["claim"]["subscriber"]["member_id"])
+    return claim["status"] == "accepted" and member.upper().startswith("LST")
+
+
+async def follow_up(apis: Apis, out: Outcome, progress: Progress) -> None:
+    """The end of the day's A/R check: ask the payer about every claim still at it with no
+    835 (a 276 each), then read the follow-up work list."""
+    waiting = [c for c in await all_pages(apis.claims, "/v1/claims") if c["status"] in IN_FLIGHT]
+    bar = progress.bar("claim status asked (276/277)")
+    for n, claim in enumerate(waiting, start=1):
+        check = _ok(await apis.claims.post(f"/v1/claims/{claim['id']}/status-checks"), 201)
+        out.status_answers[claim["id"]] = check["outcome"] or "no_answer"
+        bar.update(n, len(waiting))
+    bar.close()
+    out.follow_ups = _ok(await apis.claims.get("/v1/follow-ups"))["items"]
 
 
 def secondaries_due(claims: list[dict[str, Any]], facts: list[dict[str, Any]]) -> int:
@@ -439,6 +460,14 @@ async def run_day(
         await resolutions(apis, out, progress)
         say(f"   corrections: {_summary(run)}; {len(out.resubmitted)} denials resolved by payment")
     step("corrections")
+
+    await follow_up(apis, out, progress)
+    say(
+        f"6. claim status: {len(out.status_answers)} claims still at the payer asked "
+        f"({_counts(Counter(out.status_answers.values())) or 'none'}); "
+        f"{len(out.follow_ups)} on the follow-up list"
+    )
+    step("follow-up")
     return out
 
 

@@ -359,7 +359,25 @@ def build_day(tenant: str, today: date, patients: int = 300, seed: int = 7) -> D
         else:
             claims.append(_built_claim(kind, person, dos, today))
     _supplements(claims, random.Random(seed + 1))  # noqa: S311 - demo data
+    _one_lost(claims)
     return Day(tenant, today, clinics, providers, payers, people, claims)
+
+
+def _one_lost(claims: list[PlannedClaim]) -> None:
+    """The last routine visit of a fully covered patient (no supplement) becomes the one the
+    payer loses (the sandbox's LST members): accepted, never paid, and "not found" when
+    the biller asks about it (a follow-up item). The rest of the day is as it was."""
+    visits = Counter(c.patient.member_id for c in claims)
+    for planned in reversed(claims):
+        person = planned.patient
+        if (
+            planned.intent == "routine"
+            and person.prefix in ("ACT", "FUL")
+            and person.secondary_member_id is None
+            and visits[person.member_id] == 1
+        ):
+            person.member_id = "LST" + person.member_id[3:]
+            return
 
 
 def _supplements(claims: list[PlannedClaim], rng: random.Random) -> None:

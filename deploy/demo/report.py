@@ -140,6 +140,17 @@ def render(data: dict[str, Any], out: Outcome, emit: Callable[[str], None] = pri
         f"{_money(paid['unmatched']).strip()} in {len(data['unmatched'])}), provider "
         f"adjustments {_money(plb).strip()}, deposited {_money(deposited).strip()}"
     )
+    emit(f"\nfollow-up list (aging A/R and open items): {len(out.follow_ups)} claims")
+    if out.follow_ups:
+        emit(f"  {'claim':<20} {'payer':<8} {'balance':>11} {'days':>5}  last status / open items")
+    for item in out.follow_ups[:10]:
+        last = item["last_status"]
+        said = f"{last['outcome']} ({last['code']})" if last else "not asked yet"
+        reasons = ", ".join(o["reason"] for o in item["open_items"]) or "-"
+        emit(
+            f"  {item['patient_control_number']:<20} {item['payer_id']:<8} "
+            f"{_money(item['balance'])} {item['days_waiting']:>5}  {said}; {reasons}"
+        )
     problems = disagreements(data)
     if problems:
         emit("DOLLARS DISAGREE between services: " + "; ".join(problems))

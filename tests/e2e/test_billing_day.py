@@ -73,6 +73,8 @@ async def test_a_billing_day(stack: dict[str, Any], tenant: str, tmp_path: Path)
                     inbound_dir=str(mailbox["inbound"]),
                     inbound_poll_seconds=0.3,
                     delivery_poll_seconds=0.2,
+                    status_url=f"{sandbox_url}/276",
+                    status_poll_seconds=0,  # the flow asks at the end of the day
                     **fast,
                 ),
                 run_workers=True,
