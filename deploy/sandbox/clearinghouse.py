@@ -14,7 +14,7 @@ import os
 import re
 import shutil
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -25,13 +25,16 @@ import httpx
 from deploy.sandbox.config import SandboxSettings
 from deploy.sandbox.rules import (
     CENT,
+    CROSSOVER_PREFIX,
     ZERO,
     Catalog,
     ClaimFacts,
     Context,
     Decision,
     Payer,
+    PriorPayer,
     adjudicate,
+    adjudicate_after_prior,
     interest,
     load_catalog,
     member_for,
@@ -376,6 +379,9 @@ class Sandbox:
         )
         decision = adjudicate(claim.facts, payer, ctx)
         duplicates.setdefault(fingerprint, pccn)
+        supplement = self._crossover_to(claim, payer, decision)
+        if supplement is not None:
+            decision = replace(decision, processed_as="19")  # primary, forwarded on
         remit = _remit(claim, payer, pccn, decision)
         self._record_decision(record, decision)
         where = {
@@ -385,6 +391,10 @@ class Sandbox:
             "receiver": record["interchange"].split("/")[0],
             "first_date": d8(claim.facts.first_date),
         }
+        if supplement is not None:
+            to, member_id = supplement
+            remit.crossover = [to.name, to.payer_id]
+            self._forward(state, tenant, claim, payer, decision, to, member_id, where, record)
         pccns[pccn] = {
             **where,
             "pcn": pcn,
@@ -394,6 +404,74 @@ class Sandbox:
         }
         state["pending"].append({**where, "remit": remit.to_json(), "reverse": False})
         return ClaimAck(claim, True, ("A2", "20", "PR"), pccn)
+
+    def _crossover_to(
+        self, claim: Claim837, payer: Payer, decision: Decision
+    ) -> tuple[Payer, str] | None:
+        """The supplement Medicare forwards this claim to (README, "Crossovers"), if any."""
+        if payer.claim_filing_indicator != "MB" or decision.patient_responsibility <= 0:
+            return None
+        for other in claim.facts.others:
+            to = self.catalog.payers.get(other.payer_id)
+            if (
+                to is not None
+                and other.responsibility == "S"
+                and other.member_id.upper().startswith(CROSSOVER_PREFIX)
+            ):
+                return to, other.member_id
+        return None
+
+    def _forward(
+        self,
+        state: dict[str, Any],
+        tenant: str,
+        claim: Claim837,
+        payer: Payer,
+        decision: Decision,
+        to: Payer,
+        member_id: str,
+        where: dict[str, Any],
+        record: dict[str, Any],
+    ) -> None:
+        """The supplement adjudicates the forwarded claim with Medicare's decision and
+        remits in an 835 of its own, under the claim's own CLP01 (no claim from the
+        provider: a second claim would be a duplicate)."""
+        facts = replace(
+            claim.facts,
+            member_id=member_id,
+            responsibility="S",
+            others=(
+                PriorPayer(
+                    payer_id=payer.payer_id,
+                    responsibility="P",
+                    paid=decision.paid,
+                    lines=tuple((i, r.paid, r.adjustments) for i, r in enumerate(decision.lines)),
+                ),
+            ),
+        )
+        received = Context(received=date.fromisoformat(record["received"]))
+        second = adjudicate_after_prior(facts, to, received)
+        pcn = facts.patient_control_number
+        pccn = _pccn(to.payer_id, tenant, pcn, 0)
+        remit = _remit(claim, to, pccn, second)
+        remit.member_id = member_id
+        record["crossover"] = {
+            "payer_id": to.payer_id,
+            "payer_claim_control_number": pccn,
+            "claim_status": second.status,
+            "scenario": second.scenario,
+            "paid": str(second.paid),
+            "patient_responsibility": str(second.patient_responsibility),
+        }
+        forwarded = {**where, "payer_id": to.payer_id}
+        state["pccn"].setdefault(tenant, {})[pccn] = {
+            **forwarded,
+            "pcn": pcn,
+            "paid": remit.paid,
+            "remit": remit.to_json(),
+            "reversed": False,
+        }
+        state["pending"].append({**forwarded, "remit": remit.to_json(), "reverse": False})
 
     def _record_decision(self, record: dict[str, Any], decision: Decision) -> None:
         totals: dict[tuple[str, str], Decimal] = {}

@@ -267,6 +267,12 @@ class PriorPayer:
     adjustments: tuple[Adjustment, ...] = ()  # 2320 CAS
     # per 2400 line (0-based): 2430 SVD02 paid and its CAS
     lines: tuple[tuple[int, Decimal, tuple[Adjustment, ...]], ...] = ()
+    member_id: str = ""  # 2330A NM109: the member's id with that payer
+
+
+# Medicare forwards a claim to the supplement itself (a crossover) when the supplement's
+# member id (2330A NM109) starts with this.
+CROSSOVER_PREFIX = "XOV"
 
 
 @dataclass(frozen=True)

@@ -440,6 +440,7 @@ class Remit:
     end: str
     remarks: list[str]
     lines: list[dict[str, Any]]
+    crossover: list[str] | None = None  # (name, payer id) of the payer it was forwarded to
 
     def to_json(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -478,6 +479,9 @@ def clp_segments(remit: Remit, reverse: bool = False) -> list[Seg]:
     ]
     if remit.subscriber is not None:
         out.append(_person("IL", str(remit.subscriber[0]), remit.subscriber[1], remit.member_id))
+    if remit.crossover is not None and not reverse:
+        name, payer_id = remit.crossover
+        out.append(Seg("NM1", ("TT", "2", name, None, None, None, None, "PI", payer_id)))
     if remit.remarks:
         out.append(Seg("MOA", (None, None, *remit.remarks[:5])))
     out.append(Seg("DTM", ("232", remit.start)))

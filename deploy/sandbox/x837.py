@@ -122,6 +122,7 @@ class _OpenPrior:
 
     responsibility: str
     payer_id: str = ""
+    member_id: str = ""
     paid: Decimal | None = None
     adjustments: list[Adjustment] = field(default_factory=list)
     lines: dict[int, tuple[Decimal, list[Adjustment]]] = field(default_factory=dict)
@@ -251,6 +252,8 @@ class _Reader:
             self.billing = (self.required(seg, 9, "67"), self.required(seg, 3, "1035"), "")
         elif entity == "IL" and self.claim is not None:
             self.loop = "2330A"  # the other payer's subscriber: not this claim's member
+            if self.claim.others:
+                self.claim.others[-1].member_id = seg.get(9)
         elif entity == "PR" and self.claim is not None and self.claim.others:
             self.loop = "2330B"
             self.claim.others[-1].payer_id = self.required(seg, 9, "67")
@@ -438,6 +441,7 @@ class _Reader:
                         PriorPayer(
                             payer_id=o.payer_id,
                             responsibility=o.responsibility,
+                            member_id=o.member_id,
                             paid=o.paid,
                             adjustments=tuple(o.adjustments),
                             lines=tuple(

@@ -210,3 +210,33 @@ def test_a_cob_member_s_271_names_the_primary_payer(tmp_path: Path) -> None:
 def test_the_cob_member_s_271_passes_the_oracle(tmp_path: Path) -> None:
     answer = sandbox(tmp_path).answer_270(inquiry("COB3001"))
     assert [e for e in oracle_errors(answer) if e is not None and not map_defect(e)] == []
+
+
+def test_medicare_forwards_a_crossover_and_the_supplement_remits_it(tmp_path: Path) -> None:
+    box = sandbox(tmp_path)
+    supplement = other(MEDIGAP, "S")
+    supplement["subscriber"]["member_id"] = "XOV7001"  # the supplement takes crossovers
+    first = cob_claim("XOV-1", MEDICARE, [MEDIGAP], other_coverages=[supplement])
+    box.receive_837(TENANT, "primary.837", batch(first).x12)
+    box.deliver_remittances()
+    found = checked(remittances(tmp_path))  # pyx12 and the remittance reader's balancing
+    by_payer = {r.headers[0].payer_name: r for r in found}
+    [medicare] = by_payer["SANDBOX MEDICARE PART B"].claims
+    [medigap] = by_payer["HEARTLAND MEDIGAP SUPPLEMENT"].claims
+    assert (medicare.patient_control_number, medigap.patient_control_number) == ("XOV-1",) * 2
+    assert medicare.status_code == "19"  # processed as primary, forwarded
+    assert medicare.crossover_payer == "HEARTLAND MEDIGAP SUPPLEMENT"
+    assert medigap.status_code == "2"
+    assert medigap.paid == Decimal("44.00")  # the coinsurance; the deductible stays PR
+    fact = truth(box)["XOV-1"]
+    assert fact["crossover"]["payer_id"] == MEDIGAP
+    assert Decimal(fact["crossover"]["paid"]) == Decimal("44.00")
+
+
+def test_without_the_crossover_prefix_medicare_does_not_forward(tmp_path: Path) -> None:
+    box = sandbox(tmp_path)
+    plain = cob_claim("NOX-1", MEDICARE, [MEDIGAP], other_coverages=[other(MEDIGAP, "S")])
+    box.receive_837(TENANT, "primary.837", batch(plain).x12)
+    box.deliver_remittances()
+    [paid] = [c for r in checked(remittances(tmp_path)) for c in r.claims]
+    assert (paid.status_code, paid.crossover_payer) == ("1", None)
