@@ -234,8 +234,9 @@ async def test_a_crossover_is_accepted_at_the_next_payer_and_never_sent(
     )
     assert refused.status_code == 409  # nothing ready: it is the payer's already
 
-    # the secondary remits under the primary claim's number: it lands on the secondary
-    await record(app, tenant, remit(primary, SECONDARY, SECONDARY_LINES))
+    # the secondary remits under the primary claim's number, naming itself by name only
+    # (no N104 or REF*2U in its 835): CLP02 2 says whose payment it is
+    await record(app, tenant, remit(primary, "HEARTLAND MEDIGAP", SECONDARY_LINES, status="2"))
     second = await claim_of(api, tenant, second["id"])
     assert second["status"] == "paid"
     assert Decimal(second["paid_amount"]) == Decimal("24.00")

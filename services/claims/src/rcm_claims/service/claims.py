@@ -632,7 +632,7 @@ class ClaimService:
             claim = found[0] if found else None
         if claim is None:
             return False
-        claim = await self._claim_of_payer(claim, payment.payer_id)
+        claim = await self._claim_of_payer(claim, payment)
         target = lifecycle.status_for_adjudication(
             payment.claim_status_code,
             payment.paid_amount,
@@ -702,18 +702,25 @@ class ClaimService:
 
     # ------------------------------------------------------------------ next payers
 
-    async def _claim_of_payer(self, claim: Claim, payer_id: str) -> Claim:
-        """The claim of the chain that `payer_id` pays: a crossed-over claim's next payer
-        remits under the number of the claim we sent the first payer."""
+    async def _claim_of_payer(self, claim: Claim, payment: ClaimPaymentAdjudicated) -> Claim:
+        """The claim of the chain this payment is for: a crossed-over claim's next payer
+        remits under the number of the claim we sent the first payer. Known by its payer
+        id, or by CLP02 (2 processed as secondary, 3 as tertiary) when the 835 names its
+        payer only by name."""
+        wanted = {"2": "S", "3": "T"}.get(payment.claim_status_code)
         found = claim
         for _ in range(2):  # primary -> secondary -> tertiary
-            if found.payer_id == payer_id or not found.next_claim_id:
+            if found.payer_id == payment.payer_id or found.payer_responsibility == wanted:
+                return found
+            if not found.next_claim_id:
                 break
             following = await self.claims.get(found.next_claim_id, for_update=True)
             if following is None:
                 break
             found = following
-        return found if found.payer_id == payer_id else claim
+        if found.payer_id == payment.payer_id or found.payer_responsibility == wanted:
+            return found
+        return claim
 
     async def _bill_next_payer(self, claim: Claim, payment: ClaimPaymentAdjudicated) -> None:
         """After this payer's decision, the claim for the next payer on file: sent by us,
