@@ -170,6 +170,9 @@ async def test_the_primary_835_bills_the_secondary_once(
         "/v1/submissions", json={"claim_ids": [second["id"]]}, headers=bearer(tenant)
     )
     assert submitted.status_code == 201, submitted.text
+    # open A/R: the secondary can bring what Medicare left the patient, not the charge again
+    kpis = await api.get("/v1/kpis", params={"group_by": "payer"}, headers=bearer(tenant))
+    assert Decimal(str(kpis.json()["groups"][SECONDARY]["open_balance"])) == Decimal("26.00")
     x12 = await file_of(app, submitted.json()["id"])
     verdict = validate(x12)
     assert verdict.ok, verdict.explain()

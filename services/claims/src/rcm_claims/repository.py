@@ -12,12 +12,25 @@ from typing import Any, TypeVar, cast
 
 from asyncpg import UniqueViolationError
 from pydantic_core import to_json
-from sqlalchemy import Select, Table, and_, case, delete, func, or_, select, text, update
+from sqlalchemy import (
+    Select,
+    Table,
+    and_,
+    case,
+    delete,
+    func,
+    literal_column,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rcm_claims.domain.claim import ClaimData
 from rcm_claims.models import (
+    MONEY,
     Acknowledgment,
     Base,
     Claim,
@@ -316,7 +329,7 @@ class ClaimRepository(_Repo):
                 Claim.clinic_id,
                 bucket.label("bucket"),
                 func.count().label("claims"),
-                func.sum(Claim.total_charge - Claim.paid_amount).label("balance"),
+                func.sum(_expected(Claim) - Claim.paid_amount).label("balance"),
             )
             .where(
                 Claim.tenant_id == self.tenant_id,
@@ -484,6 +497,24 @@ class DeliveryQueue:
         )
 
 
+# What a claim can still bring in: its charge, or, for a secondary or tertiary claim,
+# what the prior payers left to the patient (the smallest remaining liability along the
+# chain is the last payer's): the charge again would count the visit's A/R twice.
+_LEFT_BY_PRIORS = literal_column(
+    "(SELECT min((c->'adjudication'->>'remaining_patient_liability')::numeric)"
+    " FROM jsonb_array_elements(claims.data->'other_coverages') AS c"
+    " WHERE c->'adjudication'->>'remaining_patient_liability' IS NOT NULL)",
+    MONEY,
+)
+
+
+def _expected(claim: type[Claim]) -> Any:
+    return case(
+        (claim.payer_responsibility == "P", claim.total_charge),
+        else_=func.coalesce(_LEFT_BY_PRIORS, claim.total_charge),
+    )
+
+
 # claims at the payer and not decided: the ones a claim status inquiry is about
 AWAITING_DECISION = ("submitted", "accepted")
 
@@ -569,7 +600,7 @@ class FollowUpRepository(_Repo):
     ) -> Sequence[Any]:
         """The aging A/R work list: claims at the payer past its days without an 835, and
         claims with an open item; most dollars first, then the longest waiting."""
-        balance = Claim.total_charge - Claim.paid_amount
+        balance = _expected(Claim) - Claim.paid_amount
         has_open = (
             select(FollowUp.id)
             .where(
