@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import sys
 from collections.abc import Iterator
 from types import ModuleType
@@ -15,18 +14,12 @@ from typing import Any
 
 import pytest
 
-from rcm_shared.testing.fixtures import REPO, RUN_ID, stack_script
+from rcm_shared.testing.fixtures import REPO, RUN_ID, free_port, stack_script
 
 if str(REPO) not in sys.path:  # deploy/ is not an installed package
     sys.path.insert(0, str(REPO))
 
 TIMES: list[tuple[str, float]] = []  # (case, seconds from the fault to consistency)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class FaultStack:

@@ -4,53 +4,27 @@ clearinghouse connector) and for its schedules."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import httpx
-import uvicorn
-from fastapi import FastAPI
 
 from deploy.sandbox.app import create_app
 from rcm_claims.clearinghouse import HttpConnector
 from rcm_eligibility.domain.x270 import Envelope270, Person270, Request270, build_270
 from rcm_eligibility.domain.x271 import parse_271, summarize
 from rcm_eligibility.payer import HttpPayerConnector
-from rcm_shared.testing.fixtures import REPO, running, wait_for
+from rcm_shared.testing.fixtures import REPO, free_port, running, serving, wait_for
 
 from .helpers import NOW, TODAY, batch, claim, files, line, read, sandbox
 
 TENANT = "http-tenant"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@contextlib.asynccontextmanager
-async def serving(app: FastAPI) -> AsyncIterator[str]:
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    task = asyncio.create_task(server.serve())
-    while not server.started:  # noqa: ASYNC110 - uvicorn offers no event to wait on
-        await asyncio.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
 
 
 def x270(member: str) -> str:
