@@ -114,6 +114,11 @@ async def test_a_billing_day(stack: dict[str, Any], tenant: str, tmp_path: Path)
         # this tenant's folder only: the claims worker also delivers what other tests of
         # the _test database left unsent, and the sandbox pays those into their tenants'
         facts = await gather_facts(apis, tenant, mailbox["remittance"] / tenant)
+        inquiries = [
+            (await claims.get(f"/v1/status-checks/{check['id']}/276")).text
+            for claim_id in outcome.status_answers
+            for check in (await claims.get(f"/v1/claims/{claim_id}/status-checks")).json()
+        ]
 
     # The analytics example, as its own consumer group on this run's public topics.
     analytics = MemoryStore()
@@ -133,6 +138,11 @@ async def test_a_billing_day(stack: dict[str, Any], tenant: str, tmp_path: Path)
     ]
     assert cob_files
     for text in cob_files:
+        verdict = validate(text)
+        assert verdict.ok, verdict.explain()
+    # so are the 276s of the day's claim status follow-up
+    assert inquiries
+    for text in inquiries:
         verdict = validate(text)
         assert verdict.ok, verdict.explain()
     the_subscriber_saw_the_day(kpis, facts.all_claims, facts.work_items, facts.remits)

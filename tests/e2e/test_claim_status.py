@@ -22,6 +22,7 @@ from rcm_claims.models import Claim, StatusCheck
 from rcm_claims.service.claims import now
 from rcm_claims.service.status_checks import ask_due
 from rcm_shared.testing.fixtures import REPO, bearer, running, serving, settings_for, wait_for
+from rcm_shared.testing.x12_oracle import validate
 from rcm_shared.x12.reader import read_interchange
 
 if str(REPO) not in sys.path:  # deploy/ is not an installed package
@@ -162,8 +163,15 @@ async def test_claim_status_follow_up(stack: dict[str, Any], tenant: str, tmp_pa
             assert x276.groups[0].version == "005010X212"
             segments = [s.id for s in x276.groups[0].transactions[0].segments]
             assert segments.count("HL") == 5 and "TRN" in segments  # 20, 21, 19, 22, 23
-            # pyx12 4.0 has no 276 map for 5010, and its 277 X212 map is not registered
-            # (it wants GS01 RA and an STC under 2000B): the files are read back instead
+            sent = await api.get(f"/v1/status-checks/{checks[0]['id']}/276")
+            assert sent.status_code == 200 and sent.text == row.x276
+            verdict = validate(sent.text)
+            assert verdict.ok, verdict.explain()
+            answered = await api.get(f"/v1/status-checks/{checks[0]['id']}/277")
+            assert answered.text == row.x277
+            assert (await api.get("/v1/status-checks/nope/276")).status_code == 404
+            # pyx12's 277 X212 map is not registered and wants GS01 RA and an STC under
+            # 2000B: the sandbox's 277 is read back by our reader instead
             answer = read_interchange(row.x277).groups[0]
             assert (answer.functional_id, answer.version) == ("HN", "005010X212")
             assert [a.category for a in parse_277(row.x277)] == ["A4"]

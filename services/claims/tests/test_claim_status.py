@@ -10,6 +10,7 @@ import pytest
 
 from rcm_claims.domain.claim_status import outcome_of, parse_277
 from rcm_claims.domain.x276 import Envelope276, Inquiry276, build_276
+from rcm_shared.testing.x12_oracle import validate
 from rcm_shared.x12.errors import X12SyntaxError
 from rcm_shared.x12.reader import read_interchange
 from rcm_shared.x12.writer import Seg, TransactionSpec, build_interchange
@@ -85,11 +86,15 @@ def test_276_for_a_subscriber_and_a_dependent() -> None:
     assert {s.get(3) for s in segs if s.id == "DTP"} == {"20250602-20250602"}
     # DMG: the subscriber's when they are the patient, the dependent's otherwise
     assert [s.get(2) for s in segs if s.id == "DMG"] == ["19800402", "20150912"]
+    verdict = validate(text)
+    assert verdict.ok, verdict.explain()
 
 
 def test_two_payers_make_two_transactions() -> None:
     text = build_276([inquiry("T1"), inquiry("T2", payer_id="00952")], ENVELOPE)
     assert len(read_interchange(text).groups[0].transactions) == 2
+    verdict = validate(text)
+    assert verdict.ok, verdict.explain()
 
 
 def answer(*claims: list[Seg]) -> str:

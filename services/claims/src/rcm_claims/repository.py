@@ -556,6 +556,10 @@ class FollowUpRepository(_Repo):
     async def add_check(self, check: StatusCheck) -> None:
         self.session.add(check)
 
+    async def check(self, check_id: str) -> StatusCheck | None:
+        row = await self.session.get(StatusCheck, check_id)
+        return row if row is not None and row.tenant_id == self.tenant_id else None
+
     async def checks_of(self, claim_id: str) -> Sequence[StatusCheck]:
         stmt = (
             select(StatusCheck)

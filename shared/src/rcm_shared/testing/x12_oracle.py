@@ -3,10 +3,11 @@ the HIPAA implementation guide that its GS08 names (loops, segment order and rep
 element usage and lengths, code lists, dates, envelope counts).
 
 pyx12's wheel carries the maps of 837P X222A1, 837I X223A2, 835 X221A1, 999 X231A1 and
-277CA X214. The 270/271 X279A1 maps are not in it; they come from an unmerged pyx12 branch
-that the workplace keeps in `../shared/x12-oracle/extra-maps` (or wherever
-RCM_X12_EXTRA_MAPS points). Without them a check of a 270/271 skips, with that reason; every
-other check runs on a clone with nothing beside it."""
+277CA X214; the 276 X212 map is written by `x212_map` from the guide. The 270/271 X279A1
+maps are not in it; they come from an unmerged pyx12 branch that the workplace keeps in
+`../shared/x12-oracle/extra-maps` (or wherever RCM_X12_EXTRA_MAPS points). Without them
+a check of a 270/271 skips, with that reason; every other check runs on a clone with
+nothing beside it."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from typing import Any
 
 import pytest
 
+from rcm_shared.testing import x212_map
 from rcm_shared.testing.fixtures import REPO
 
 # guide (GS08) -> functional id (GS01) -> map file, for the maps the wheel lacks
@@ -79,31 +81,33 @@ def guide_of(text: str) -> tuple[str, str] | None:
 
 @functools.cache
 def _map_folder(with_extra: bool) -> str:
-    """The wheel's maps, plus the extra ones registered in a copy of its maps.xml."""
+    """A copy of the wheel's maps, with the 276 X212 map that x212_map writes and, when
+    asked, the extra maps, registered in the copy's maps.xml."""
     import pyx12  # noqa: PLC0415 - a dev dependency, loaded by the tests that judge X12
 
     shipped = Path(pyx12.__file__).parent / "map"
-    if not with_extra:
-        return str(shipped)
-    extra = extra_maps_dir()
-    assert extra is not None
     folder = Path(tempfile.mkdtemp(prefix="rcm-x12-maps-"))
     atexit.register(shutil.rmtree, folder, ignore_errors=True)
     for item in shipped.iterdir():
         if item.is_file():
             shutil.copy(item, folder)
-    entries = ""
-    for guide, files in EXTRA_MAPS.items():
-        for functional_id, name in files.items():
-            shutil.copy(extra / name, folder)
-            abbr = TRANSACTION_OF[functional_id]
-            entries += (
-                f'    <map vriic="{guide}" fic="{functional_id}" abbr="{abbr}">{name}</map>\n'
-            )
+    (folder / x212_map.FILE_NAME).write_text(x212_map.build(shipped), encoding="utf-8")
+    entries = _entry(x212_map.GUIDE, x212_map.FUNCTIONAL_ID, "276", x212_map.FILE_NAME)
+    if with_extra:
+        extra = extra_maps_dir()
+        assert extra is not None
+        for guide, files in EXTRA_MAPS.items():
+            for functional_id, name in files.items():
+                shutil.copy(extra / name, folder)
+                entries += _entry(guide, functional_id, TRANSACTION_OF[functional_id], name)
     index = (folder / "maps.xml").read_text(encoding="utf-8")
     at = index.rindex("</version>")  # the last version block is 00501, the 5010 guides
     (folder / "maps.xml").write_text(index[:at] + entries + "  " + index[at:], encoding="utf-8")
     return str(folder)
+
+
+def _entry(guide: str, functional_id: str, abbr: str, name: str) -> str:
+    return f'    <map vriic="{guide}" fic="{functional_id}" abbr="{abbr}">{name}</map>\n'
 
 
 def _findings(document: dict[str, Any]) -> list[Finding]:

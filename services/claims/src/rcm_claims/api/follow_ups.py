@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, status
+from fastapi.responses import PlainTextResponse
 
 from rcm_claims.api.deps import Reader, Session, Writer
 from rcm_claims.models import StatusCheck
@@ -19,6 +20,7 @@ from rcm_claims.schemas import (
 )
 from rcm_claims.service import status_checks
 from rcm_claims.service.claims import ClaimService, now
+from rcm_shared.errors import NotFound
 
 router = APIRouter(prefix="/v1", tags=["follow-ups"])
 
@@ -64,6 +66,27 @@ async def list_checks(claim_id: str, session: Session, principal: Reader) -> lis
     await svc.get(claim_id)  # 404 for a claim the caller may not see
     repo = FollowUpRepository(session, principal.tenant_id)
     return [check_out(c) for c in await repo.checks_of(claim_id)]
+
+
+@router.get(
+    "/status-checks/{check_id}/{kind}",
+    response_class=PlainTextResponse,
+    summary="The 276 that went out, or the 277 that came back, as X12",
+)
+async def status_check_x12(
+    check_id: str, kind: Literal["276", "277"], session: Session, principal: Reader
+) -> PlainTextResponse:
+    check = await FollowUpRepository(session, principal.tenant_id).check(check_id)
+    if check is None:
+        raise NotFound("status check not found")
+    svc = ClaimService(
+        session, principal.tenant_id, actor=principal.subject, clinics=principal.clinic_ids
+    )
+    await svc.get(check.claim_id)  # 404 for a claim outside the caller's clinics
+    text = check.x276 if kind == "276" else check.x277
+    if text is None:
+        raise NotFound("the payer sent no 277 for this inquiry")
+    return PlainTextResponse(text, media_type="application/edi-x12")
 
 
 @router.get(
