@@ -163,6 +163,8 @@ class ClaimHistory(TenantMixin, Base):
 
 
 class IdempotencyRecord(TenantMixin, Base):
+    """The rows rcm_shared.idempotency reads and writes (created by migration 0001)."""
+
     __tablename__ = "idempotency_keys"
 
     tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)

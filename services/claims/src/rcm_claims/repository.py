@@ -39,7 +39,6 @@ from rcm_claims.models import (
     Clinic,
     Coverage,
     FollowUp,
-    IdempotencyRecord,
     Payer,
     Provider,
     StatusCheck,
@@ -364,35 +363,6 @@ class ClaimRepository(_Repo):
         if clinics is not None:
             stmt = stmt.where(Claim.clinic_id.in_(clinics))
         return (await self.session.execute(stmt)).all()
-
-
-class IdempotencyRepository(_Repo):
-    async def get(self, key: str) -> IdempotencyRecord | None:
-        return await self._one(
-            select(IdempotencyRecord).where(
-                IdempotencyRecord.tenant_id == self.tenant_id, IdempotencyRecord.key == key
-            )
-        )
-
-    async def lock(self, key: str) -> None:
-        """Serialise requests carrying the same key until this transaction ends."""
-        await self.session.execute(
-            text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"),
-            {"k": f"{self.tenant_id}|{key}"},
-        )
-
-    async def save(
-        self, key: str, request_hash: str, status_code: int, response: dict[str, Any]
-    ) -> None:
-        self.session.add(
-            IdempotencyRecord(
-                tenant_id=self.tenant_id,
-                key=key,
-                request_hash=request_hash,
-                status_code=status_code,
-                response=response,
-            )
-        )
 
 
 class CoverageRepository(_Repo):

@@ -26,11 +26,11 @@ from rcm_claims.schemas import (
     VoidIn,
 )
 from rcm_claims.service.claims import ClaimService
-from rcm_claims.service.idempotency import once
 from rcm_shared.auth import Principal, authorize
 from rcm_shared.db import unit_of_work
 from rcm_shared.direct_routes import DirectRoute
 from rcm_shared.errors import RcmError, field_path
+from rcm_shared.idempotency import once
 from rcm_shared.pagination import decode_cursor, page_of
 
 router = APIRouter(prefix="/v1/claims", tags=["claims"])
