@@ -32,7 +32,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-SERVICES = {"eligibility": 8001, "claims": 8002, "remittance": 8003, "denials": 8004}
+SERVICES = {
+    "eligibility": 8001,
+    "claims": 8002,
+    "remittance": 8003,
+    "denials": 8004,
+    "patients": 8005,
+}
 # The stand-in for the clearinghouse and payers: not a service, but started beside them.
 SANDBOX = "sandbox"
 SANDBOX_PORT = 8010

@@ -17,7 +17,7 @@ from rcm_shared.errors import Forbidden, Unauthorized
 
 ALGORITHM = "HS256"
 AUDIENCE = "rcm-api"
-SERVICES = ("eligibility", "claims", "remittance", "denials")
+SERVICES = ("eligibility", "claims", "remittance", "denials", "patients")
 ALL_SCOPES = (*(f"{s}:{a}" for s in SERVICES for a in ("read", "write")), "admin")
 
 

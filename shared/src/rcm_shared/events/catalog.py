@@ -21,6 +21,7 @@ TOPIC_CLAIMS = "rcm.claims"
 TOPIC_REMITTANCE = "rcm.remittance"
 TOPIC_DENIALS = "rcm.denials"
 TOPIC_REFERENCE = "rcm.reference"
+TOPIC_PATIENTS = "rcm.patients"
 
 
 class EventPayload(BaseModel):

@@ -62,6 +62,11 @@ class ClaimCreated(_ClaimEvent):
     prior_claim_id: str | None = Field(
         default=None, description="the prior payer's claim this one follows (COB)"
     )
+    next_payer_id: str | None = Field(
+        default=None,
+        description="the payer billed after this one when it leaves a balance (COB on file): "
+        "what the patient owes waits for that payer's decision",
+    )
     total_charge: Decimal
     service_date_from: date
     service_date_to: date

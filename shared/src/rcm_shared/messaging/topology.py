@@ -8,6 +8,7 @@ from rcm_shared.events.catalog import (
     TOPIC_CLAIMS,
     TOPIC_DENIALS,
     TOPIC_ELIGIBILITY,
+    TOPIC_PATIENTS,
     TOPIC_REFERENCE,
     TOPIC_REMITTANCE,
 )
@@ -19,6 +20,7 @@ TOPIC_PARTITIONS: dict[str, int] = {
     TOPIC_REMITTANCE: 6,
     TOPIC_DENIALS: 3,
     TOPIC_REFERENCE: 3,
+    TOPIC_PATIENTS: 3,
 }
 
 # consumer group (the service name) -> topics it reads. A service subscribes to a topic
@@ -28,6 +30,7 @@ SUBSCRIPTIONS: dict[str, list[str]] = {
     "claims": [TOPIC_ELIGIBILITY, TOPIC_REMITTANCE, TOPIC_DENIALS],
     "remittance": [TOPIC_CLAIMS],
     "denials": [TOPIC_REFERENCE, TOPIC_CLAIMS, TOPIC_REMITTANCE],
+    "patients": [TOPIC_REFERENCE, TOPIC_CLAIMS, TOPIC_REMITTANCE],
 }
 
 

@@ -36,7 +36,7 @@ from rcm_shared.messaging.topology import all_topics
 from rcm_shared.settings import DEV_JWT_SECRET, ServiceSettings
 
 REPO = Path(__file__).resolve().parents[4]
-SERVICES = ("eligibility", "claims", "remittance", "denials")
+SERVICES = ("eligibility", "claims", "remittance", "denials", "patients")
 RUN_ID = uuid.uuid4().hex[:8]
 PREFIX = f"t{RUN_ID}."
 

@@ -302,6 +302,7 @@ class ClaimService:
             "original_claim_id": claim.original_claim_id,
             "payer_responsibility": data.payer_responsibility,
             "prior_claim_id": claim.prior_claim_id,
+            "next_payer_id": next_payer.payer_id if (next_payer := data.next_payer) else None,
             "total_charge": str(data.total_charge),
             "service_date_from": data.first_date.isoformat(),
             "service_date_to": data.last_date.isoformat(),

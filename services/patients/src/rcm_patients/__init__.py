@@ -1,0 +1,1 @@
+"""Patient accounts: the patient side of the ledger, statements, payment plans."""

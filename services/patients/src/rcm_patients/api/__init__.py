@@ -1,0 +1,5 @@
+from rcm_patients.api import accounts, statements
+
+routers = [accounts.router, statements.router]
+
+__all__ = ["routers"]
