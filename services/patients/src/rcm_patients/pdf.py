@@ -26,9 +26,9 @@ def _address(value: dict[str, Any] | None) -> list[str]:
     if not value:
         return []
     lines = [value.get("line1", ""), value.get("line2") or ""]
-    lines.append(
-        f"{value.get('city', '')}, {value.get('state', '')} {value.get('postal_code', '')}"
-    )
+    postal = str(value.get("postal_code", ""))
+    postal = f"{postal[:5]}-{postal[5:]}" if len(postal) == 9 else postal
+    lines.append(f"{value.get('city', '')}, {value.get('state', '')} {postal}")
     return [line for line in lines if line]
 
 
@@ -158,6 +158,8 @@ def _stub(pdf: FPDF, doc: dict[str, Any]) -> None:
     """The tear-off part that comes back with the check."""
     clinic = doc["clinic"]
     stub = 232
+    if pdf.get_y() > stub - 10:  # many visits: the stub gets a page of its own
+        pdf.add_page()
     pdf.set_draw_color(120, 120, 120)
     pdf.dashed_line(18, stub - 4, 198, stub - 4, 2, 2)
     pdf.set_xy(18, stub)
