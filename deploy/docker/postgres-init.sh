@@ -4,7 +4,7 @@
 # database. Mirrors pg_provision() in deploy/stack.py.
 set -e
 
-for name in eligibility claims remittance denials; do
+for name in eligibility claims remittance denials patients; do
     upper=$(echo "$name" | tr '[:lower:]' '[:upper:]')
     password=$(printenv "RCM_${upper}_DB_PASSWORD" || echo "rcm_${name}_dev")
     psql -X -q -v ON_ERROR_STOP=1 -U "$POSTGRES_USER" -d postgres \

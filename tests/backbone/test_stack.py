@@ -15,6 +15,8 @@ from rcm_denials.app import create_app as denials_app
 from rcm_denials.config import DenialsSettings
 from rcm_eligibility.app import create_app as eligibility_app
 from rcm_eligibility.config import EligibilitySettings
+from rcm_patients.app import create_app as patients_app
+from rcm_patients.config import PatientsSettings
 from rcm_remittance.app import create_app as remittance_app
 from rcm_remittance.config import RemittanceSettings
 from rcm_shared.testing.fixtures import SERVICES, database_url, running, settings_for
@@ -24,6 +26,7 @@ APPS: list[tuple[str, Any, Any]] = [
     ("claims", claims_app, ClaimsSettings),
     ("remittance", remittance_app, RemittanceSettings),
     ("denials", denials_app, DenialsSettings),
+    ("patients", patients_app, PatientsSettings),
 ]
 
 

@@ -27,6 +27,8 @@ from rcm_denials.app import create_app as denials_app
 from rcm_denials.config import DenialsSettings
 from rcm_eligibility.app import create_app as eligibility_app
 from rcm_eligibility.config import EligibilitySettings
+from rcm_patients.app import create_app as patients_app
+from rcm_patients.config import PatientsSettings
 from rcm_remittance.app import create_app as remittance_app
 from rcm_remittance.config import RemittanceSettings
 from rcm_shared.testing.fixtures import bearer, settings_for
@@ -70,6 +72,10 @@ def make(service: str, tmp_path: Path) -> FastAPI:
             run_workers=False,
         ),
         "denials": lambda: denials_app(settings_for(DenialsSettings, "denials"), run_workers=False),
+        "patients": lambda: patients_app(
+            settings_for(PatientsSettings, "patients", statement_poll_seconds=0),
+            run_workers=False,
+        ),
     }
     return factories[service]()
 
@@ -114,7 +120,7 @@ def httpx_kwargs(case: Any, headers: dict[str, str]) -> dict[str, Any]:
 
 
 @pytest.mark.integration
-@pytest.mark.parametrize("service", ["eligibility", "claims", "remittance", "denials"])
+@pytest.mark.parametrize("service", ["eligibility", "claims", "remittance", "denials", "patients"])
 async def test_openapi_conformance(
     stack: dict[str, Any], tenant: str, tmp_path: Path, service: str
 ) -> None:

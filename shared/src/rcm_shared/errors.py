@@ -81,6 +81,13 @@ class ValidationFailed(InvalidInput):
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
+def storable(text: str) -> str:
+    """A validator for text that goes into PostgreSQL: NUL and lone surrogates refused."""
+    if _UNSTORABLE.search(text):
+        raise ValueError("text must not contain NUL characters or lone surrogates")
+    return text
+
+
 def field_path(loc: tuple[int | str, ...] | list[int | str]) -> str:
     """('body', 'lines', 0, 'charge') -> 'body.lines[0].charge'"""
     out = ""
@@ -133,7 +140,8 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _database(request: Request, exc: DBAPIError) -> JSONResponse:
         # PostgreSQL text cannot hold NUL (SQLSTATE 22021): a NUL in a query parameter or
         # a JSON string is the caller's input, not our failure.
-        if getattr(exc.orig, "sqlstate", None) == "22021":
+        # 22P05: the same NUL in a jsonb value
+        if getattr(exc.orig, "sqlstate", None) in ("22021", "22P05"):
             return JSONResponse(
                 {
                     "error": "invalid_input",

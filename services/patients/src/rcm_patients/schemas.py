@@ -6,9 +6,10 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from rcm_patients.domain.dunning import Rules
+from rcm_shared.errors import storable
 from rcm_shared.events.reference import Address
 
 Amount = Decimal
@@ -16,6 +17,11 @@ Amount = Decimal
 
 class _In(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _storable(cls, value: object) -> object:
+        return storable(value) if isinstance(value, str) else value
 
 
 class Guarantor(_In):
