@@ -18,7 +18,7 @@ from pathlib import Path
 
 import httpx
 
-from deploy.demo.flow import Apis, StepFailed, run_day
+from deploy.demo.flow import Apis, Outcome, StepFailed, run_day
 from deploy.demo.plan import build_day
 from deploy.demo.progress import Progress
 from deploy.demo.report import gather, render
@@ -31,6 +31,7 @@ DEFAULT_PORTS = {
     "claims": 8002,
     "remittance": 8003,
     "denials": 8004,
+    "patients": 8005,
     "sandbox": 8010,
 }
 
@@ -67,6 +68,7 @@ async def main(patients: int, seed: int) -> int:
         apis = Apis(**clients)
         outcome = await run_day(apis, day, Progress(), say=lambda s: print(s, flush=True))
         render(await gather(apis, day.today), outcome)
+        await save_statement(apis, outcome)
     except (StepFailed, httpx.HTTPError) as exc:
         print(f"\ndemo stopped: {exc}", file=sys.stderr)
         print("is the stack up?  make up  (logs: make logs NAME=claims)", file=sys.stderr)
@@ -85,6 +87,18 @@ async def main(patients: int, seed: int) -> int:
     print(f'  curl -s -H "Authorization: Bearer $TOKEN" {urls["denials"]}/v1/denials | head -c 600')
     print("\nThe stack stays up; stop it with: make down")
     return 0
+
+
+async def save_statement(apis: Apis, outcome: Outcome) -> None:
+    """One patient statement of the day as the patient gets it, to look at."""
+    side = outcome.patient_side
+    if apis.patients is None or side is None or side.first_statement is None:
+        return
+    pdf = await apis.patients.get(f"/v1/statements/{side.first_statement}/pdf")
+    folder = REPO / ".cache" / "demo"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "statement.pdf").write_bytes(pdf.content)
+    print(f"a patient statement of the day: {folder / 'statement.pdf'}")
 
 
 def cli() -> None:

@@ -12,7 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from deploy.demo.flow import Apis, Outcome, all_pages, is_denial
+from deploy.demo.flow import Apis, Outcome, all_pages, is_denial, patient_shares
 from deploy.demo.report import disagreements, gather, paid_dollars
 from rcm_remittance.domain.x835 import ClaimPayment, RemittanceHeader, read_835
 
@@ -30,6 +30,7 @@ class DayFacts:
     postings: dict[str, list[dict[str, Any]]]
     histories: dict[str, list[dict[str, Any]]]
     report: dict[str, Any]
+    patient_visits: dict[str, dict[str, Any]]  # visit (first claim) -> the patients' view
 
 
 async def gather_facts(apis: Apis, tenant: str, remittance_folder: Path) -> DayFacts:
@@ -53,7 +54,21 @@ async def gather_facts(apis: Apis, tenant: str, remittance_folder: Path) -> DayF
             for c in all_claims
         },
         report=await gather(apis, date.today()),
+        patient_visits=await _patient_visits(apis, all_claims),
     )
+
+
+async def _patient_visits(apis: Apis, claims: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    if apis.patients is None:
+        return {}
+    out: dict[str, dict[str, Any]] = {}
+    for claim in claims:
+        if claim["prior_claim_id"] or claim["original_claim_id"]:
+            continue  # a visit is asked for by its first claim
+        response = await apis.patients.get(f"/v1/visits/{claim['id']}")
+        assert response.status_code == 200, f"no patient visit for claim {claim['id']}"
+        out[claim["id"]] = response.json()
+    return out
 
 
 def check_day(facts: DayFacts, outcome: Outcome, planned: int) -> None:
@@ -67,6 +82,8 @@ def check_day(facts: DayFacts, outcome: Outcome, planned: int) -> None:
     corrected_and_paid_resolves_its_denial(f.all_claims, f.work_items, outcome, f.by_pcn)
     nothing_acted_on_twice(f.all_claims, f.postings, f.histories, f.clps)
     the_services_agree_on_paid_dollars(f.report, f.all_claims, f.clps)
+    if outcome.patient_side is not None:
+        patient_balances_are_what_the_835s_left(f, outcome)
 
 
 def sent_835s(folder: Path) -> tuple[list[RemittanceHeader], list[ClaimPayment]]:
@@ -287,3 +304,29 @@ def nothing_acted_on_twice(
         ]
         assert len(applied) == len(set(applied)), (claim["id"], applied)
         assert set(applied) == {p["id"] for p in posted}, (claim["id"], applied, posted)
+
+
+def patient_balances_are_what_the_835s_left(facts: DayFacts, outcome: Outcome) -> None:
+    """Each visit's patient responsibility in the patients ledger is the PR of the last
+    payer that decided it, as the remittance service posted it; its balance is that less
+    what the patient paid; the day ends with statements, patient payments, a plan and a
+    missed installment."""
+    side = outcome.patient_side
+    assert side is not None
+    shares = patient_shares(facts.all_claims, facts.postings)
+    assert set(shares) == set(facts.patient_visits)
+    for root, share in shares.items():
+        visit = facts.patient_visits[root]
+        assert Decimal(visit["patient_responsibility"]) == share, (root, visit, share)
+        paid = Decimal(visit["patient_paid"])
+        assert Decimal(visit["balance"]) == share - paid, visit
+    visits = facts.patient_visits.values()
+    assert sum((Decimal(v["patient_paid"]) for v in visits), Decimal(0)) == sum(
+        side.payments, Decimal(0)
+    )
+    assert sum(shares.values(), Decimal(0)) > 0
+    assert sum(side.statements.values()) > 0 and side.payments
+    assert side.plan is not None and side.installments_missed >= 1
+    kpis = side.kpis
+    owed = sum((max(Decimal(v["balance"]), Decimal(0)) for v in visits), Decimal(0))
+    assert Decimal(kpis["patient_ar"]) + Decimal(kpis["pending_insurance"]) == owed

@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 
-from deploy.demo.plan import Day, PlannedClaim, claim_body
+from deploy.demo.plan import SUPPLEMENT, Day, PlannedClaim, claim_body
 from deploy.demo.progress import Progress, Quiet
 
 IN_FLIGHT = {"ready", "submitted", "accepted"}
@@ -32,6 +32,7 @@ class Apis:
     remittance: httpx.AsyncClient
     denials: httpx.AsyncClient
     sandbox: httpx.AsyncClient
+    patients: httpx.AsyncClient | None = None  # the fault tier's stack runs without it
 
 
 @dataclass
@@ -49,7 +50,23 @@ class Outcome:
     secondaries: int = 0  # claims billed to a secondary payer after the primary's 835
     status_answers: dict[str, str] = field(default_factory=dict)  # claim id -> 277 outcome
     follow_ups: list[dict[str, Any]] = field(default_factory=list)  # GET /v1/follow-ups
+    patient_side: PatientSide | None = None
     timings: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class PatientSide:
+    """The patients service's end of the day: accounts, statements, payments, a plan."""
+
+    accounts: dict[str, str] = field(default_factory=dict)  # member id -> account id
+    shares: dict[str, Decimal] = field(default_factory=dict)  # visit -> PR the 835s gave
+    statements: Counter[str] = field(default_factory=Counter)
+    later_statements: Counter[str] = field(default_factory=Counter)
+    payments: list[Decimal] = field(default_factory=list)
+    plan: dict[str, Any] | None = None
+    installments_missed: int = 0
+    first_statement: str | None = None  # a statement id, for its PDF
+    kpis: dict[str, Any] = field(default_factory=dict)
 
 
 class StepFailed(RuntimeError):
@@ -392,10 +409,13 @@ async def run_day(
         step_started = now
 
     clinic_ids, provider_ids = await reference_data(apis, day)
+    if apis.patients is not None:
+        out.patient_side = await register_accounts(apis, day, clinic_ids)
     say(
         f"1. tenant {day.tenant}: {len(clinic_ids)} clinics, "
         f"{sum(map(len, provider_ids))} providers, {len(day.payers)} payers, "
         f"{len(day.patients)} patients"
+        + (" (each with a patient account)" if out.patient_side else "")
     )
     step("reference data")
 
@@ -468,6 +488,20 @@ async def run_day(
         f"{len(out.follow_ups)} on the follow-up list"
     )
     step("follow-up")
+
+    if apis.patients is not None and out.patient_side is not None:
+        side = out.patient_side
+        await patient_side(apis, day, clinic_ids, side, progress)
+        say(
+            f"7. patients: ledger = the 835s' patient responsibility "
+            f"({sum(side.shares.values(), Decimal(0)):,.2f}); statements "
+            f"{_counts(side.statements) or 'none'}; {len(side.payments)} patient payments "
+            f"({sum(side.payments, Decimal(0)):,.2f}); "
+            + (f"a {side.plan['installments']}-installment plan; " if side.plan else "")
+            + f"{LATER} days on: {_counts(side.later_statements) or 'no letters'}, "
+            f"{side.installments_missed} installment missed"
+        )
+        step("patients")
     return out
 
 
@@ -491,3 +525,140 @@ def _summary(run: dict[str, Any]) -> str:
         elif isinstance(value, int | str | Decimal | date):
             parts.append(f"{key} {value}")
     return ", ".join(parts) or "nothing to do"
+
+
+# ---------------------------------------------------------------- the patient's side
+
+LATER = 45  # days: the next statement cycle, when a plan's first installment is past due
+
+
+async def register_accounts(apis: Apis, day: Day, clinic_ids: list[str]) -> PatientSide:
+    """The front desk registers each patient (guarantor: the patient) with every coverage."""
+    side = PatientSide()
+    assert apis.patients is not None
+    for p in day.patients:
+        coverages = [{"payer_id": p.payer_id, "member_id": p.member_id}]
+        if p.secondary_member_id:
+            coverages.append({"payer_id": SUPPLEMENT, "member_id": p.secondary_member_id})
+        body = {
+            "clinic_id": clinic_ids[p.clinic],
+            "account_number": f"G{p.member_id[-7:]}",
+            "guarantor": {
+                "first_name": p.first_name,
+                "last_name": p.last_name,
+                "address": {
+                    "line1": p.street,
+                    "city": "Springfield",
+                    "state": "IL",
+                    "postal_code": "62704",
+                },
+            },
+            "patients": [
+                {
+                    "first_name": p.first_name,
+                    "last_name": p.last_name,
+                    "birth_date": p.birth_date.isoformat(),
+                    "coverages": coverages,
+                }
+            ],
+        }
+        side.accounts[p.member_id] = _ok(await apis.patients.post("/v1/accounts", json=body), 201)[
+            "id"
+        ]
+    return side
+
+
+def visit_roots(claims: list[dict[str, Any]]) -> dict[str, str]:
+    """claim id -> the first claim of its visit (through prior payers and originals)."""
+    by_id = {c["id"]: c for c in claims}
+    roots: dict[str, str] = {}
+    for claim in claims:
+        current = claim
+        while (up := current["prior_claim_id"] or current["original_claim_id"]) in by_id:
+            current = by_id[up]
+        roots[claim["id"]] = current["id"]
+    return roots
+
+
+def patient_shares(
+    claims: list[dict[str, Any]], postings: dict[str, list[dict[str, Any]]]
+) -> dict[str, Decimal]:
+    """What the 835s leave each visit's patient owing, read from the remittance postings:
+    the last payer in the chain that adjudicated, its latest claim, its payments still in
+    force (a reversed payment and its reversal cancel out)."""
+    level = {"P": 1, "S": 2, "T": 3}
+    roots = visit_roots(claims)
+    chosen: dict[str, tuple[tuple[int, str], Decimal]] = {}
+    for claim in claims:
+        live = [p for p in postings.get(claim["id"], []) if p["state"] == "posted"]
+        live = [p for p in live if not p["is_reversal"]]
+        root = roots[claim["id"]]
+        if not live:
+            chosen.setdefault(root, ((0, ""), Decimal(0)))
+            continue
+        rank = (level[claim["payer_responsibility"]], claim["created_at"])
+        share = sum((Decimal(p["patient_responsibility"]) for p in live), Decimal(0))
+        if root not in chosen or rank > chosen[root][0]:
+            chosen[root] = (rank, share)
+    return {root: share for root, (_, share) in chosen.items()}
+
+
+async def patient_ledger_agrees(apis: Apis) -> tuple[bool, dict[str, Decimal]]:
+    """Whether the patients ledger holds all the PR the remittance postings give, and the
+    shares by visit. Read afresh each time: an 835 that only reverses can be on its way."""
+    assert apis.patients is not None
+    claims = await all_pages(apis.claims, "/v1/claims")
+    postings = {
+        c["id"]: _ok(await apis.remittance.get(f"/v1/claims/{c['id']}/postings")) for c in claims
+    }
+    shares = patient_shares(claims, postings)
+    kpis = _ok(await apis.patients.get("/v1/kpis"))
+    return Decimal(kpis["patient_responsibility"]) == sum(shares.values(), Decimal(0)), shares
+
+
+async def patient_side(
+    apis: Apis, day: Day, clinic_ids: list[str], side: PatientSide, progress: Progress
+) -> None:
+    """The ledger catches up with the 835s; a statement cycle; some patients pay; one sets
+    up a plan; the next cycle finds its first installment missed."""
+    assert apis.patients is not None
+    patients = apis.patients
+
+    async def caught_up() -> tuple[int, int]:
+        agrees, side.shares = await patient_ledger_agrees(apis)
+        return int(agrees), 1
+
+    await until(caught_up, "patient ledger matches the 835s", progress, timeout=180, interval=2)
+    for clinic_id in clinic_ids:
+        run = _ok(await patients.post("/v1/statement-runs", json={"clinic_id": clinic_id}), 201)
+        side.statements.update(run["notices"])
+        side.first_statement = side.first_statement or next(iter(run["statement_ids"]), None)
+    owing = []
+    for account_id in side.accounts.values():
+        account = _ok(await patients.get(f"/v1/accounts/{account_id}"))
+        if Decimal(account["due"]) > 0:
+            owing.append((account_id, Decimal(account["due"])))
+    for n, (account_id, due) in enumerate(owing):
+        if n % 3 == 0:  # a third pay in full by card, through the processor
+            body = {"amount": str(due), "method": "card", "reference": f"ch_demo{n:05d}"}
+        elif n % 3 == 1 and due > 10:  # a third send a check for part of it
+            body = {"amount": str((due / 2).quantize(Decimal("0.01"))), "method": "check",
+                    "reference": str(1000 + n)}  # fmt: skip
+        else:
+            continue
+        _ok(await patients.post(f"/v1/accounts/{account_id}/payments", json=body), 201)
+        side.payments.append(Decimal(body["amount"]))
+    unpaid = [(a, d) for n, (a, d) in enumerate(owing) if n % 3 == 2]
+    if unpaid:
+        account_id, _ = max(unpaid, key=lambda item: item[1])
+        plan_body = {"installments": 3, "day_of_month": 15}
+        side.plan = _ok(
+            await patients.post(f"/v1/accounts/{account_id}/payment-plans", json=plan_body), 201
+        )
+    later = (day.today + timedelta(days=LATER)).isoformat()
+    for clinic_id in clinic_ids:
+        body = {"clinic_id": clinic_id, "as_of": later}
+        run = _ok(await patients.post("/v1/statement-runs", json=body), 201)
+        side.later_statements.update(run["notices"])
+        side.installments_missed += run["installments_missed"]
+    side.kpis = _ok(await patients.get("/v1/kpis", params={"as_of": later}))

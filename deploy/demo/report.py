@@ -151,8 +151,33 @@ def render(data: dict[str, Any], out: Outcome, emit: Callable[[str], None] = pri
             f"  {item['patient_control_number']:<20} {item['payer_id']:<8} "
             f"{_money(item['balance'])} {item['days_waiting']:>5}  {said}; {reasons}"
         )
+    _patients(out, emit)
     problems = disagreements(data)
     if problems:
         emit("DOLLARS DISAGREE between services: " + "; ".join(problems))
     else:
         emit("claims and remittance agree on paid dollars, in total and per payer")
+
+
+def _patients(out: Outcome, emit: Callable[[str], None]) -> None:
+    side = out.patient_side
+    if side is None:
+        return
+    k = side.kpis
+    emit(f"\npatient side (as of {k['as_of']}, the next cycle):")
+    emit(
+        f"  patient responsibility {_money(k['patient_responsibility']).strip()} from the 835s, "
+        f"collected {_money(k['collected']).strip()} ({_pct(k['collection_rate']).strip()}), "
+        f"days to collect {k['days_to_collect'] or '-'}"
+    )
+    emit(
+        f"  patient A/R {_money(k['patient_ar']).strip()}, waiting on a secondary "
+        f"{_money(k['pending_insurance']).strip()}; aging: "
+        + "   ".join(f"{b} {_money(v).strip()}" for b, v in k["aging"].items())
+    )
+    emit(
+        "  statements: "
+        + ", ".join(f"{n} {c}" for n, c in sorted(k["statements"].items()))
+        + f"; payment plans: {', '.join(f'{s} {n}' for s, n in sorted(k['plans'].items()))}"
+        + f"; installments missed {side.installments_missed}"
+    )

@@ -20,6 +20,8 @@ from rcm_denials.app import create_app as denials_app
 from rcm_denials.config import DenialsSettings
 from rcm_eligibility.app import create_app as eligibility_app
 from rcm_eligibility.config import EligibilitySettings
+from rcm_patients.app import create_app as patients_app
+from rcm_patients.config import PatientsSettings
 from rcm_remittance.app import create_app as remittance_app
 from rcm_remittance.config import RemittanceSettings
 from rcm_shared.mailbox import pending_files
@@ -31,7 +33,7 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from deploy.demo.checks import check_day, gather_facts
-from deploy.demo.flow import Apis, run_day
+from deploy.demo.flow import Apis, patient_ledger_agrees, run_day
 from deploy.demo.plan import build_day
 from deploy.sandbox.app import create_app as sandbox_app
 from deploy.sandbox.config import SandboxSettings
@@ -95,12 +97,18 @@ async def test_a_billing_day(stack: dict[str, Any], tenant: str, tmp_path: Path)
         running(
             denials_app(settings_for(DenialsSettings, "denials", **fast), run_workers=True)
         ) as denials,
+        running(
+            patients_app(
+                settings_for(PatientsSettings, "patients", statement_poll_seconds=0, **fast),
+                run_workers=True,
+            )
+        ) as patients,
         httpx.AsyncClient(base_url=sandbox_url, timeout=60) as sandbox,
     ):
-        for client in (eligibility, claims, remittance, denials):
+        for client in (eligibility, claims, remittance, denials, patients):
             client.headers.update(bearer(tenant))
             client.timeout = httpx.Timeout(60)
-        apis = Apis(eligibility, claims, remittance, denials, sandbox)
+        apis = Apis(eligibility, claims, remittance, denials, sandbox, patients)
         day = build_day(tenant, date.today(), patients=PATIENTS, seed=11)
         outcome = await run_day(apis, day, say=lambda _: None)
 
@@ -110,6 +118,11 @@ async def test_a_billing_day(stack: dict[str, Any], tenant: str, tmp_path: Path)
             return not pending_files(mailbox["remittance"])
 
         await wait_for(mailbox_drained, timeout=60, what="every 835 in the mailbox posted")
+
+        async def ledger_agrees() -> bool:
+            return (await patient_ledger_agrees(apis))[0]
+
+        await wait_for(ledger_agrees, timeout=60, interval=1, what="the patient ledger")
 
         # this tenant's folder only: the claims worker also delivers what other tests of
         # the _test database left unsent, and the sandbox pays those into their tenants'

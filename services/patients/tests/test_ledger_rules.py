@@ -97,9 +97,9 @@ L1 = ("1:99213", "coinsurance")
 
 def test_the_primary_makes_the_patient_responsible() -> None:
     decision = decide([pay("p1", 1, {L1: "40"})])
-    assert [(c.kind, c.amount) for c in changes({}, decision, reversal=False, later_payer=False)] == [
-        (RESPONSIBILITY, D("40"))
-    ]
+    assert [
+        (c.kind, c.amount) for c in changes({}, decision, reversal=False, later_payer=False)
+    ] == [(RESPONSIBILITY, D("40"))]
 
 
 def test_the_secondary_pays_part_and_adjusts_the_rest() -> None:

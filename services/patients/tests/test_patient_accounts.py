@@ -110,9 +110,13 @@ class Tenant:
         assert response.status_code == 200
         return list(response.json())
 
-    async def pay(self, account_id: str, body: dict[str, Any], key: str | None = None) -> httpx.Response:
+    async def pay(
+        self, account_id: str, body: dict[str, Any], key: str | None = None
+    ) -> httpx.Response:
         headers = {**self.headers, **({"Idempotency-Key": key} if key else {})}
-        return await self.api.post(f"/v1/accounts/{account_id}/payments", json=body, headers=headers)
+        return await self.api.post(
+            f"/v1/accounts/{account_id}/payments", json=body, headers=headers
+        )
 
     async def run(self, days_from_now: int) -> dict[str, Any]:
         as_of = (DOS + timedelta(days=40 + days_from_now)).isoformat()
@@ -204,8 +208,10 @@ async def test_a_reversal_moves_the_balance_and_a_credit_gets_its_refund(t: Tena
     too_much = await t.api.post(f"/v1/accounts/{account['id']}/refunds",
         json={"amount": "60.00", "method": "check"}, headers=t.headers)  # fmt: skip
     assert too_much.status_code == 422 and too_much.json()["detail"][0]["path"] == "body.amount"
-    refund = await t.api.post(f"/v1/accounts/{account['id']}/refunds",
-        json={"amount": "50.00", "method": "check", "reference": "R-7"}, headers=t.headers)  # fmt: skip
+    refund_body = {"amount": "50.00", "method": "check", "reference": "R-7"}
+    refund = await t.api.post(
+        f"/v1/accounts/{account['id']}/refunds", json=refund_body, headers=t.headers
+    )
     assert refund.status_code == 201, refund.text
     settled = await t.account(account["id"])
     assert settled["balance"] == "0.00"
@@ -286,13 +292,12 @@ def _body_of(account: dict[str, Any], t: Tenant) -> dict[str, Any]:
 async def _owing(t: Tenant, member: str, amount: str) -> dict[str, Any]:
     account = await t.register(member)
     c = str(uuid.uuid4())
+    write_off = f"{200 - D(amount):.2f}"
+    paid = line("99214", "300.00", "100.00", cas("PR-1", amount), cas("CO-45", write_off))
     await t.send(
         claim(t.id, c, t.clinic, member, lines=(("99214", "300.00"),)),
-        adjudicated(t.id, c, f"p-{member}", [
-            line("99214", "300.00", "300.00" if amount == "0" else "100.00",
-                 *([] if amount == "0" else [cas("PR-1", amount), cas("CO-45", f"{200 - float(amount):.2f}")])),
-        ]),
-    )  # fmt: skip
+        adjudicated(t.id, c, f"p-{member}", [paid]),
+    )
     return await t.until(account["id"], f"{amount} due", lambda a: a["due"] == amount)
 
 
