@@ -377,3 +377,41 @@ async def _outbox_types(stack: dict[str, Any], tenant: str) -> list[str]:
             select(outbox.c.type).where(outbox.c.tenant_id == tenant).order_by(outbox.c.seq)
         )
         return [r[0] for r in rows]
+
+
+async def test_a_payment_before_its_claim_waits_for_it(t: Tenant) -> None:
+    account = await t.register("W800")
+    c = str(uuid.uuid4())
+    await t.send(
+        adjudicated(t.id, c, "p-early", [line("99213", "100.00", "60.00", cas("PR-2", "40.00"))])
+    )
+    await t.send(claim(t.id, c, t.clinic, "W800", lines=(("99213", "100.00"),)))
+    found = await t.until(account["id"], "the waiting payment", lambda a: a["due"] == "40.00")
+    assert kinds(await t.ledger(found["id"])) == [("patient_responsibility", "40.00")]
+
+
+async def test_a_chain_that_arrives_backwards_is_linked_when_its_first_claim_comes(
+    t: Tenant,
+) -> None:
+    """A tertiary before its secondary before its primary (partitions catching up at their
+    own pace), each payment before its claim: it ends where it would have in order."""
+    account = await t.register("W900")
+    primary, secondary, tertiary = (str(uuid.uuid4()) for _ in range(3))
+    one = (("99213", "100.00"),)
+    await t.send(
+        adjudicated(t.id, tertiary, "p-t", [line("99213", "100.00", "5.00", cas("PR-2", "3.00"))]),
+        claim(t.id, tertiary, t.clinic, "W900", lines=one, responsibility="T", prior=secondary),
+        adjudicated(t.id, secondary, "p-s",
+                    [line("99213", "100.00", "12.00", cas("PR-2", "8.00"))]),
+        claim(t.id, secondary, t.clinic, "W900", lines=one, responsibility="S", prior=primary,
+              next_payer="T1"),
+        adjudicated(t.id, primary, "p-p", [line("99213", "100.00", "60.00", cas("PR-2", "20.00"),
+                                                cas("CO-45", "20.00"))]),
+    )  # fmt: skip
+    unlinked = await t.account(account["id"])
+    assert unlinked["visits"] == []
+    await t.send(claim(t.id, primary, t.clinic, "W900", lines=one, next_payer=SECONDARY))
+    done = await t.until(account["id"], "the whole chain", lambda a: a["balance"] == "3.00")
+    [visit] = done["visits"]
+    assert sorted(visit["claim_ids"]) == sorted([primary, secondary, tertiary])
+    assert visit["insurance_paid"] == "77.00" and not visit["pending_insurance"]

@@ -108,7 +108,9 @@ class Visit(TenantMixin, TimestampMixin, Base):
 
 class VisitClaim(TenantMixin, Base):
     """Each claim of a visit: its payer level (1 primary, 2 secondary, 3 tertiary) and the
-    payer that comes after it, if any."""
+    payer that comes after it, if any. A claim that follows one not seen yet (its
+    ClaimCreated is behind on another partition) waits unlinked, `visit_id` naming the
+    claim it follows, until that one arrives."""
 
     __tablename__ = "visit_claims"
     __table_args__ = (Index("ix_visit_claims_visit", "tenant_id", "visit_id"),)
@@ -121,6 +123,7 @@ class VisitClaim(TenantMixin, Base):
     next_payer_id: Mapped[str | None] = mapped_column(String(80))
     frequency_code: Mapped[str] = mapped_column(String(1))
     seq: Mapped[int] = mapped_column(BigInteger, Identity(always=True))  # arrival order
+    linked: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
 class Adjudication(TenantMixin, Base):

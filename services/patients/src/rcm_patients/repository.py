@@ -7,9 +7,10 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, delete, func, select, update
+from sqlalchemy import and_, delete, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from rcm_patients.domain.ledger import INSURANCE_KINDS, PATIENT_PAYMENT
 from rcm_patients.models import (
@@ -92,6 +93,42 @@ class LedgerRepository(_Repo):
             VisitClaim.tenant_id == self.tenant_id, VisitClaim.claim_id.in_(ids)
         )
         return {c.claim_id: c for c in (await self.session.execute(stmt)).scalars()}
+
+    async def lock_claims(self, claim_ids: Iterable[str]) -> None:
+        """Serialises the transactions that touch the same claims (a claim, the claims that
+        follow it, its payments) until commit, in one order: each one then sees what the
+        other wrote, and a payment or a following claim is never left waiting for a claim
+        that came in meanwhile."""
+        keys = sorted({f"{self.tenant_id}|{c}" for c in claim_ids})
+        if keys:
+            await self.session.execute(
+                text(
+                    "SELECT count(pg_advisory_xact_lock(hashtextextended(k, 2))) "
+                    "FROM (SELECT unnest(CAST(:keys AS text[])) AS k ORDER BY 1) AS s"
+                ),
+                {"keys": keys},
+            )
+
+    async def relink(self, claim_ids: Iterable[str]) -> list[str]:
+        """Claims waiting on one of `claim_ids` (linked now) join its visit; returns them."""
+        ids = list(set(claim_ids))
+        if not ids:
+            return []
+        waiting = aliased(VisitClaim)
+        stmt = (
+            update(waiting)
+            .where(
+                waiting.tenant_id == self.tenant_id,
+                waiting.linked.is_(False),
+                waiting.visit_id.in_(ids),
+                VisitClaim.tenant_id == self.tenant_id,
+                VisitClaim.claim_id == waiting.visit_id,
+                VisitClaim.linked.is_(True),
+            )
+            .values(visit_id=VisitClaim.visit_id, linked=True)
+            .returning(waiting.claim_id)
+        )
+        return list((await self.session.execute(stmt)).scalars())
 
     async def accounts_of_keys(self, keys: Iterable[str]) -> dict[str, str]:
         ids = list(set(keys))
@@ -471,8 +508,6 @@ class StatementRepository(_Repo):
 
     async def lock_clinic_cycle(self, clinic_id: str) -> None:
         """One statement run per clinic at a time (the worker and an on-demand run)."""
-        from sqlalchemy import text  # noqa: PLC0415
-
         await self.session.execute(
             text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 1))"),
             {"k": f"{self.tenant_id}|{clinic_id}"},

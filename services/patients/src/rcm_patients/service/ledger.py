@@ -40,11 +40,6 @@ LEVEL = {"P": 1, "S": 2, "T": 3}
 ZERO = Decimal("0.00")
 
 
-class PriorClaimUnknown(Exception):
-    """A secondary or corrected claim whose first claim is not here yet (it came on another
-    partition): the consumer retries, and the first claim is in by then."""
-
-
 @dataclass(frozen=True, slots=True)
 class IncomingClaim:
     event: CloudEvent
@@ -70,12 +65,11 @@ async def record_claims(session: AsyncSession, incoming: Sequence[IncomingClaim]
 
 
 async def _claims_of_tenant(repo: LedgerRepository, items: list[IncomingClaim]) -> None:
-    known = await repo.claims(
-        [i.claim.claim_id for i in items]
-        + [c for i in items for c in (i.claim.prior_claim_id, i.claim.original_claim_id) if c]
-    )
+    firsts = [c for i in items for c in (i.claim.prior_claim_id, i.claim.original_claim_id) if c]
+    await repo.lock_claims([i.claim.claim_id for i in items] + firsts)
+    known = await repo.claims([i.claim.claim_id for i in items] + firsts)
     accounts = await repo.accounts_of_keys(i.claim.patient_key for i in items)
-    visit_of: dict[str, str] = {k: c.visit_id for k, c in known.items()}
+    visit_of: dict[str, tuple[str, bool]] = {k: (c.visit_id, c.linked) for k, c in known.items()}
     claims, visits, new_accounts, new_patients = [], [], [], []
     for item in items:
         claim = item.claim
@@ -83,11 +77,10 @@ async def _claims_of_tenant(repo: LedgerRepository, items: list[IncomingClaim]) 
             continue  # seen before
         first = claim.prior_claim_id or claim.original_claim_id
         if first is not None:
-            if first not in visit_of:
-                raise PriorClaimUnknown(f"claim {claim.claim_id} follows {first}, not seen yet")
-            visit_id = visit_of[first]
+            # the visit of the claim it follows; that claim itself when it is not here yet
+            visit_id, linked = visit_of.get(first, (first, False))
         else:
-            visit_id = claim.claim_id
+            visit_id, linked = claim.claim_id, True
             account_id = accounts.get(claim.patient_key)
             if account_id is None:  # nobody registered this patient yet
                 [account_id] = uuid4_strings(1)
@@ -123,7 +116,7 @@ async def _claims_of_tenant(repo: LedgerRepository, items: list[IncomingClaim]) 
                     "pending_insurance": False,
                 }
             )
-        visit_of[claim.claim_id] = visit_id
+        visit_of[claim.claim_id] = (visit_id, linked)
         claims.append(
             {
                 "tenant_id": repo.tenant_id,
@@ -133,13 +126,21 @@ async def _claims_of_tenant(repo: LedgerRepository, items: list[IncomingClaim]) 
                 "payer_id": claim.payer_id,
                 "next_payer_id": claim.next_payer_id,
                 "frequency_code": claim.frequency_code,
+                "linked": linked,
             }
         )
     await repo.insert_ignore(Account, new_accounts)
     await repo.insert_ignore(AccountPatient, new_patients)
     await repo.insert_ignore(Visit, visits)
     inserted = set(await repo.insert_ignore(VisitClaim, claims))
-    waiting = await repo.attach_waiting(inserted)
+    linked_now: set[str] = {
+        str(c["claim_id"]) for c in claims if c["claim_id"] in inserted and c["linked"]
+    }
+    joined = set(linked_now)
+    while linked_now:  # claims that waited for these, and the ones that waited for those
+        linked_now = set(await repo.relink(linked_now))
+        joined |= linked_now
+    waiting = await repo.attach_waiting(joined)
     if waiting:
         await settle(repo, {v for v, _ in waiting}, {p for _, p in waiting})
 
@@ -171,7 +172,9 @@ async def record_adjudications(session: AsyncSession, incoming: Sequence[Incomin
     for tenant_id, items in _by_tenant(incoming).items():
         repo = LedgerRepository(session, tenant_id)
         matched = [i for i in items if i.payment.claim_id]  # an unmatched one has no patient
-        claims = await repo.claims(i.payment.claim_id for i in matched if i.payment.claim_id)
+        claim_ids = [i.payment.claim_id for i in matched if i.payment.claim_id]
+        await repo.lock_claims(claim_ids)
+        claims = {k: c for k, c in (await repo.claims(claim_ids)).items() if c.linked}
         rows = [
             _row(i, claims[i.payment.claim_id].visit_id if i.payment.claim_id in claims else None)
             for i in matched
