@@ -67,6 +67,7 @@ bench: sync
 	$(RUN) python -m bench.remittance_835
 	$(RUN) python -m bench.remittance_ingest
 	$(RUN) python -m bench.denials_consume
+	$(RUN) python -m bench.patients_consume
 
 contracts: sync
 	$(RUN) python -m rcm_shared.events.contracts

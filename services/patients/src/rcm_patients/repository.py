@@ -74,16 +74,19 @@ class LedgerRepository(_Repo):
     """Visits, claims, adjudications and the ledger: what the consumers write."""
 
     async def insert_ignore(self, model: type[Any], rows: list[dict[str, Any]]) -> list[Any]:
-        """Inserts the rows that are new; returns the primary keys (last column) inserted."""
+        """Inserts the rows that are new; returns the primary keys (last column) inserted.
+        Core, one statement with the rows as parameters: compiled once, sent in pages
+        (SQLAlchemy's insertmanyvalues), not a VALUES list compiled per batch."""
         if not rows:
             return []
-        key = list(model.__table__.primary_key.columns)[-1]
-        stmt = insert(model).values(rows).on_conflict_do_nothing().returning(key)
-        return list((await self.session.execute(stmt)).scalars())
+        table = model.__table__
+        key = list(table.primary_key.columns)[-1]
+        stmt = insert(table).on_conflict_do_nothing().returning(key)
+        return list((await self.session.execute(stmt, rows)).scalars())
 
     async def insert_many(self, model: type[Any], rows: list[dict[str, Any]]) -> None:
         if rows:
-            await self.session.execute(insert(model), rows)
+            await self.session.execute(insert(model.__table__), rows)
 
     async def claims(self, claim_ids: Iterable[str]) -> dict[str, VisitClaim]:
         ids = list(set(claim_ids))
@@ -172,6 +175,27 @@ class LedgerRepository(_Repo):
         )
         return {v.id: v for v in (await self.session.execute(stmt)).scalars()}
 
+    async def set_visit_states(self, states: list[tuple[str, bool, date | None]]) -> None:
+        """(visit, pending insurance, patient due since) of many visits, in one statement."""
+        if not states:
+            return
+        await self.session.execute(
+            text(
+                "UPDATE visits AS v SET pending_insurance = u.pending, "
+                "patient_due_since = u.due, updated_at = now() "
+                "FROM (SELECT unnest(CAST(:ids AS text[])) AS id, "
+                "unnest(CAST(:pending AS boolean[])) AS pending, "
+                "unnest(CAST(:due AS date[])) AS due) AS u "
+                "WHERE v.tenant_id = :tenant AND v.id = u.id"
+            ),
+            {
+                "tenant": self.tenant_id,
+                "ids": [s[0] for s in states],
+                "pending": [s[1] for s in states],
+                "due": [s[2] for s in states],
+            },
+        )
+
     async def adjudications_of(
         self, visit_ids: Iterable[str]
     ) -> list[tuple[Adjudication, VisitClaim]]:
@@ -226,17 +250,20 @@ class LedgerRepository(_Repo):
         found = {a: total for a, total in await self.session.execute(stmt)}
         return {a: found.get(a, ZERO) for a in ids}
 
-    async def open_refund(self, account_id: str) -> Refund | None:
+    async def open_refunds(self, account_ids: Iterable[str]) -> dict[str, Refund]:
+        ids = list(set(account_ids))
+        if not ids:
+            return {}
         stmt = (
             select(Refund)
             .where(
                 Refund.tenant_id == self.tenant_id,
-                Refund.account_id == account_id,
+                Refund.account_id.in_(ids),
                 Refund.status == "due",
             )
             .with_for_update()
         )
-        return (await self.session.execute(stmt)).scalars().first()
+        return {r.account_id: r for r in (await self.session.execute(stmt)).scalars()}
 
     async def move_account(self, old: str, new: str) -> None:
         """An unregistered account's visits and ledger go to the account that registers

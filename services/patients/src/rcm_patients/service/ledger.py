@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -212,6 +213,7 @@ async def settle(repo: LedgerRepository, visit_ids: set[str], new_payment_ids: s
     for row, claim in history:
         by_visit[row.visit_id or ""].append((row, claim))
     entries: list[dict[str, Any]] = []
+    states: list[tuple[str, bool, date | None]] = []  # visits whose state moved
     for visit_id, visit in visits.items():
         rows = by_visit.get(visit_id, [])
         seen: list[Payment] = []
@@ -230,11 +232,15 @@ async def settle(repo: LedgerRepository, visit_ids: set[str], new_payment_ids: s
                 key = (change.line_key, change.category)
                 balance[key] = balance.get(key, ZERO) + change.amount
         decision = ledger.decide(seen)
-        visit.pending_insurance = bool(decision and decision.awaiting_next_payer)
+        pending = bool(decision and decision.awaiting_next_payer)
         owed = sum(current[visit_id].values(), ZERO)
-        if owed > 0 and visit.patient_due_since is None and not visit.pending_insurance:
-            visit.patient_due_since = rows[-1][0].remittance_date if rows else today()
+        due_since = visit.patient_due_since
+        if owed > 0 and due_since is None and not pending:
+            due_since = rows[-1][0].remittance_date if rows else today()
+        if (pending, due_since) != (visit.pending_insurance, visit.patient_due_since):
+            states.append((visit_id, pending, due_since))
     await repo.insert_many(LedgerEntry, entries)
+    await repo.set_visit_states(states)
     await reconcile_credit(repo, {v.account_id for v in visits.values()})
 
 
@@ -261,9 +267,11 @@ async def reconcile_credit(repo: LedgerRepository, account_ids: set[str]) -> Non
     """A balance below zero is a credit the patient is owed: the account's open refund
     (status due) always equals it, so a balance never goes negative without a refund
     record. A credit that charges later use up voids the record."""
-    for account_id, balance in (await repo.account_balances(account_ids)).items():
+    balances = await repo.account_balances(account_ids)
+    refunds = await repo.open_refunds(account_ids)
+    for account_id, balance in balances.items():
         credit = -balance if balance < 0 else ZERO
-        refund = await repo.open_refund(account_id)
+        refund = refunds.get(account_id)
         if refund is None and credit > 0:
             [refund_id] = uuid4_strings(1)
             repo.session.add(
