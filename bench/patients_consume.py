@@ -94,7 +94,7 @@ def payment_event(claim_id: str, n: int, tenant: str) -> bytes:
                 paid=D("30"),
                 adjustments=[adj("CO", "45", "10"), adj("PR", "2", "10")],
             ),
-        ],  # fmt: skip
+        ],
         remittance_date=DOS,
         clinic_id="bench-clinic",
     )
