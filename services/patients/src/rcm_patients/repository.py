@@ -33,6 +33,13 @@ from rcm_patients.models import (
 ZERO = Decimal("0.00")
 
 
+async def one_snapshot(session: AsyncSession) -> None:
+    """The rest of this transaction reads one snapshot: an account's balance, its visits and
+    their sums agree even while a consumer commits a settlement between two of the reads.
+    Must come before the transaction's first query."""
+    await session.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY"))
+
+
 class _Repo:
     def __init__(self, session: AsyncSession, tenant_id: str) -> None:
         self.session = session
@@ -486,7 +493,9 @@ class PlanRepository(_Repo):
         )
         return list((await self.session.execute(stmt)).scalars())
 
-    async def installments(self, plan_ids: Iterable[str]) -> list[PlanInstallment]:
+    async def installments(
+        self, plan_ids: Iterable[str], for_update: bool = False
+    ) -> list[PlanInstallment]:
         ids = list(set(plan_ids))
         if not ids:
             return []
@@ -494,8 +503,9 @@ class PlanRepository(_Repo):
             select(PlanInstallment)
             .where(PlanInstallment.tenant_id == self.tenant_id, PlanInstallment.plan_id.in_(ids))
             .order_by(PlanInstallment.plan_id, PlanInstallment.number)
-            .with_for_update()
         )
+        if for_update:
+            stmt = stmt.with_for_update()
         return list((await self.session.execute(stmt)).scalars())
 
     async def counts(self, clinic_id: str | None) -> dict[str, int]:

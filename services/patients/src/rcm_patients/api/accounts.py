@@ -9,7 +9,12 @@ from fastapi.responses import JSONResponse
 
 from rcm_patients.api.deps import IdempotencyKey, Reader, Session, Writer
 from rcm_patients.models import Account, PaymentPlan, PlanInstallment
-from rcm_patients.repository import AccountRepository, LedgerRepository, PlanRepository
+from rcm_patients.repository import (
+    AccountRepository,
+    LedgerRepository,
+    PlanRepository,
+    one_snapshot,
+)
 from rcm_patients.schemas import (
     AccountIn,
     AccountOut,
@@ -145,6 +150,7 @@ async def list_accounts(
     cursor: str | None = Query(default=None, description="the next_cursor of the last page"),
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> AccountPage:
+    await one_snapshot(session)
     repo = AccountRepository(session, principal.tenant_id)
     rows = await repo.page(principal.clinic_ids, clinic_id, cursor, limit)
     page, more = rows[:limit], len(rows) > limit
@@ -169,6 +175,7 @@ async def list_accounts(
 
 @router.get("/accounts/{account_id}", response_model=AccountOut)
 async def get_account(account_id: str, session: Session, principal: Reader) -> AccountOut:
+    await one_snapshot(session)
     account = await svc.get_account(session, principal, account_id)
     return await account_out(session, principal, account)
 
@@ -179,6 +186,7 @@ async def get_account(account_id: str, session: Session, principal: Reader) -> A
     summary="Every ledger entry, oldest first, each with the event and 835 behind it",
 )
 async def get_ledger(account_id: str, session: Session, principal: Reader) -> list[EntryOut]:
+    await one_snapshot(session)
     await svc.get_account(session, principal, account_id)
     rows = await AccountRepository(session, principal.tenant_id).ledger(account_id)
     return [
@@ -207,6 +215,7 @@ async def get_ledger(account_id: str, session: Session, principal: Reader) -> li
     summary="The visit a claim belongs to (by any of its claims), with the patient's side",
 )
 async def get_visit(claim_id: str, session: Session, principal: Reader) -> VisitOut:
+    await one_snapshot(session)
     visit = await AccountRepository(session, principal.tenant_id).visit_of_claim(claim_id)
     if visit is None or not principal.may_see_clinic(visit.clinic_id):
         raise NotFound("no visit has that claim")
@@ -315,6 +324,7 @@ async def create_plan(
 
 @router.get("/payment-plans/{plan_id}", response_model=PlanOut)
 async def get_plan(plan_id: str, session: Session, principal: Reader) -> PlanOut:
+    await one_snapshot(session)
     repo = PlanRepository(session, principal.tenant_id)
     plan = await repo.get(plan_id)
     if plan is None:

@@ -12,7 +12,7 @@ from rcm_patients.api.deps import Reader, Session, Writer
 from rcm_patients.domain.dunning import Rules
 from rcm_patients.models import Statement, StatementRun
 from rcm_patients.pdf import render_statement
-from rcm_patients.repository import StatementRepository
+from rcm_patients.repository import StatementRepository, one_snapshot
 from rcm_patients.schemas import (
     KpisOut,
     PolicyOut,
@@ -169,4 +169,5 @@ async def kpis(
 ) -> KpisOut:
     if clinic_id is not None:
         _clinic(principal, clinic_id, "query.clinic_id")
+    await one_snapshot(session)
     return await patient_kpis(session, principal, as_of or today(), clinic_id)

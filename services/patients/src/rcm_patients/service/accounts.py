@@ -264,7 +264,7 @@ async def _pay_installments(
     plan = (await repo.active_of([account_id])).get(account_id)
     if plan is None:
         return []
-    items = await repo.installments([plan.id])
+    items = await repo.installments([plan.id], for_update=True)
     spread = plans.spread([(i.number, i.amount, i.paid) for i in items], amount)
     by_number = {i.number: i for i in items}
     for number, take in spread:

@@ -65,7 +65,7 @@ async def evaluate_plans(
     active = await repo.active_of(accounts)
     missed = broken = 0
     by_plan: dict[str, list[PlanInstallment]] = {}
-    for item in await repo.installments(p.id for p in active.values()):
+    for item in await repo.installments((p.id for p in active.values()), for_update=True):
         by_plan.setdefault(item.plan_id, []).append(item)
     for account_id, plan in list(active.items()):
         for item in by_plan.get(plan.id, []):
