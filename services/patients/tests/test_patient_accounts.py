@@ -415,3 +415,20 @@ async def test_a_chain_that_arrives_backwards_is_linked_when_its_first_claim_com
     [visit] = done["visits"]
     assert sorted(visit["claim_ids"]) == sorted([primary, secondary, tertiary])
     assert visit["insurance_paid"] == "77.00" and not visit["pending_insurance"]
+
+
+async def test_a_clinic_scoped_token_sees_its_clinics_only(t: Tenant) -> None:
+    account = await t.register("W950")
+    other_clinic = bearer(t.id, clinics=[str(uuid.uuid4())])
+    assert (
+        await t.api.get(f"/v1/accounts/{account['id']}", headers=other_clinic)
+    ).status_code == 404
+    listed = await t.api.get("/v1/accounts", headers=other_clinic)
+    assert listed.status_code == 200 and listed.json()["items"] == []
+    body = {"amount": "1.00", "method": "cash"}
+    paying = await t.api.post(
+        f"/v1/accounts/{account['id']}/payments", json=body, headers=other_clinic
+    )
+    assert paying.status_code == 404
+    own = bearer(t.id, clinics=[t.clinic])
+    assert (await t.api.get(f"/v1/accounts/{account['id']}", headers=own)).status_code == 200
