@@ -184,7 +184,12 @@ async def post_payment(
         raise Conflict("register the account before taking payments", [{"path": "account_id"}])
     tenant = principal.tenant_id
     repo = AccountRepository(session, tenant)
-    views = await visit_views(session, tenant, await repo.visits_of([account_id]))
+    visits = await repo.visits_of([account_id])
+    # the locks a settlement of these visits takes: the balance read next cannot move
+    # under the payment, and a settlement after it sees the payment (and its refund record)
+    claims = await repo.claims_of_visits(v.id for v in visits)
+    await LedgerRepository(session, tenant).lock_claims(c.claim_id for c in claims)
+    views = await visit_views(session, tenant, visits)
     balance = await balance_of(session, tenant, account_id)
     if body.claim_id is not None:
         chosen = [v for v in views if body.claim_id in v.claim_ids]
