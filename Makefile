@@ -6,7 +6,7 @@ RUN := $(UV) run --frozen
 .PHONY: help sync up down clean status logs test test-faults lint format contracts bench demo
 
 help:
-	@echo "make up        install, start PostgreSQL + Kafka + the five services, print a token"
+	@echo "make up        install, start PostgreSQL + Kafka + the five services + the console, print a token"
 	@echo "make demo      make up, then run a billing company's day through it (stack stays up)"
 	@echo "make test      install, start PostgreSQL + Kafka, run every test"
 	@echo "make test-faults  only the fault tier (tests/faults)"
@@ -47,7 +47,7 @@ test-faults:
 lint: sync
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
-	$(RUN) mypy shared/src services/eligibility/src services/claims/src services/remittance/src services/denials/src services/patients/src deploy/sandbox deploy/demo deploy/subscriber
+	$(RUN) mypy shared/src services/eligibility/src services/claims/src services/remittance/src services/denials/src services/patients/src console/src deploy/sandbox deploy/demo deploy/subscriber
 
 format: sync
 	$(RUN) ruff check --fix .

@@ -42,6 +42,8 @@ SERVICES = {
 # The stand-in for the clearinghouse and payers: not a service, but started beside them.
 SANDBOX = "sandbox"
 SANDBOX_PORT = 8010
+CONSOLE = "console"  # the biller console (console/): web pages over the services' APIs
+CONSOLE_PORT = 8020
 HEALTH_TOPIC = "rcm.healthcheck"
 
 
@@ -67,7 +69,7 @@ class Config:
     kafka_heap: str = field(default_factory=lambda: os.environ.get("RCM_KAFKA_HEAP", "512m"))
 
     def service_port(self, name: str) -> int:
-        default = SANDBOX_PORT if name == SANDBOX else SERVICES[name]
+        default = {SANDBOX: SANDBOX_PORT, CONSOLE: CONSOLE_PORT}.get(name) or SERVICES[name]
         return _env_int(f"RCM_{name.upper()}_PORT", default)
 
     @property
@@ -633,6 +635,21 @@ def sandbox_start(cfg: Config) -> None:
     spawn(cfg, SANDBOX, [sys.executable, "-m", "deploy.sandbox", "serve"], env=sandbox_env(cfg))
 
 
+def console_env(cfg: Config) -> dict[str, str]:
+    env = {"RCM_CONSOLE_PORT": str(cfg.service_port(CONSOLE))}
+    for name in SERVICES:
+        env[f"RCM_CONSOLE_{name.upper()}_URL"] = f"http://127.0.0.1:{cfg.service_port(name)}"
+    return env
+
+
+def console_start(cfg: Config) -> None:
+    if read_pid(cfg, CONSOLE):
+        return
+    require_free(cfg.service_port(CONSOLE), "the console", "RCM_CONSOLE_PORT")
+    say(f"starting the biller console on 127.0.0.1:{cfg.service_port(CONSOLE)}")
+    spawn(cfg, CONSOLE, [sys.executable, "-m", "rcm_console"], env=console_env(cfg))
+
+
 def service_start(cfg: Config, name: str) -> None:
     if read_pid(cfg, name):
         return
@@ -682,7 +699,8 @@ def cmd_up(cfg: Config, infra_only: bool) -> None:
         sandbox_start(cfg)
         for name in SERVICES:
             service_start(cfg, name)
-        services_wait_ready(cfg, [SANDBOX, *SERVICES])
+        console_start(cfg)
+        services_wait_ready(cfg, [SANDBOX, *SERVICES, CONSOLE])
     write_env_file(cfg)
     say(f"up in {time.monotonic() - started:.1f}s")
     if not infra_only:
@@ -698,6 +716,7 @@ def welcome(cfg: Config) -> None:
     for name in SERVICES:
         print(f"  {name:<12} http://127.0.0.1:{cfg.service_port(name)}/docs")
     print(f"  {'sandbox':<12} http://127.0.0.1:{cfg.service_port(SANDBOX)}/docs")
+    print(f"\nBiller console: http://127.0.0.1:{cfg.service_port(CONSOLE)}/ (sign in with a token)")
     print(f"\nKafka 127.0.0.1:{cfg.kafka_port}   PostgreSQL 127.0.0.1:{cfg.pg_port}")
     print("\nA token for tenant 'demo' with every scope (12 hours):")
     print(f"  export TOKEN={token}")
@@ -718,7 +737,7 @@ def write_env_file(cfg: Config) -> None:
 
 
 def cmd_down(cfg: Config) -> None:
-    for name in [*SERVICES, SANDBOX]:
+    for name in [CONSOLE, *SERVICES, SANDBOX]:
         stop_pid(cfg, name)
     stop_pid(cfg, "kafka", timeout=60)
     # SIGINT is PostgreSQL's "fast" shutdown: it does not wait for clients to leave
@@ -738,10 +757,10 @@ def cmd_clean(cfg: Config) -> None:
 
 def cmd_status(cfg: Config) -> int:
     rows = {}
-    for name in ["postgres", "kafka", *SERVICES, SANDBOX]:
+    for name in ["postgres", "kafka", *SERVICES, SANDBOX, CONSOLE]:
         pid = read_pid(cfg, name)
         state = f"running (pid {pid})" if pid else "stopped"
-        if pid and (name in SERVICES or name == SANDBOX):
+        if pid and (name in SERVICES or name in (SANDBOX, CONSOLE)):
             code = http_status(f"http://127.0.0.1:{cfg.service_port(name)}/readyz")
             state += " ready" if code == 200 else f" not ready ({code})"
         rows[name] = state

@@ -6,6 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 UV=deploy/uv
 "$UV" sync --frozen --quiet
+bash deploy/browser.sh  # Debian's chromium, for the console's browser tests
 started=0
 if ! "$UV" run --frozen python deploy/stack.py infra-running; then
   started=1

@@ -79,6 +79,8 @@ async def main(patients: int, seed: int) -> int:
     elapsed = time.monotonic() - started
     steps = ", ".join(f"{k} {v:.1f}s" for k, v in outcome.timings.items())
     print(f"\nthe day took {elapsed:.1f}s ({steps})")
+    console = int(os.environ.get("RCM_CONSOLE_PORT", "8020"))
+    print(f"\nBiller console: http://127.0.0.1:{console}/ (sign in with the token below)")
     print("\nAPI docs:")
     for name, url in urls.items():
         print(f"  {name:<12} {url}/docs")

@@ -1,0 +1,1 @@
+"""The biller console: web pages over the services' public REST APIs."""
