@@ -6,17 +6,15 @@ contrast)."""
 
 from __future__ import annotations
 
-import shutil
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import Browser, expect
 
 from rcm_console.app import create_app as console_app
 from rcm_console.config import ConsoleSettings
@@ -29,16 +27,7 @@ from rcm_shared.events.remittance import AdjudicatedLine, Adjustment, ClaimPayme
 from rcm_shared.testing.fixtures import bearer, serving, settings_for, wait_for
 from rcm_shared.testing.kafka import publish_events
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-HAVE_CHROMIUM = Path(CHROMIUM).exists()
-# Without the background-networking flags chromium keeps reaching for Google's hosts,
-# which this closed network refuses.
-FLAGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]  # fmt: skip
-# .cache: not committed; the README's screenshots are chosen by hand from a run
-SHOTS = Path(__file__).resolve().parents[2] / ".cache" / "console-screenshots"
+from .browser_kit import CONTRAST, SHOTS, UNLABELLED, sign_in
 
 
 @pytest.fixture(scope="module")
@@ -48,15 +37,6 @@ async def servers(stack: dict[str, Any]) -> AsyncIterator[dict[str, str]]:
         console = console_app(ConsoleSettings(env="test", denials_url=denials_url))
         async with console.router.lifespan_context(console), serving(console) as console_url:
             yield {"denials": denials_url, "console": console_url}
-
-
-@pytest.fixture(scope="module")
-async def browser() -> AsyncIterator[Browser]:
-    assert HAVE_CHROMIUM, "chromium is missing: deploy/browser.sh installs it"
-    async with async_playwright() as p:
-        launched = await p.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
-        yield launched
-        await launched.close()
 
 
 def _ev(tenant: str, payload: EventPayload) -> Any:
@@ -110,13 +90,6 @@ async def a_denial(stack: dict[str, Any], denials_url: str, tenant: str) -> dict
     return found[0]
 
 
-async def sign_in(page: Page, console: str, tenant: str) -> None:
-    await page.goto(f"{console}/login")
-    await page.get_by_label("Tenant id").fill(tenant)
-    await page.get_by_role("button", name="Mint and sign in").click()
-    await expect(page.get_by_role("heading", name="Denials queue")).to_be_visible()
-
-
 async def test_open_a_denial_appeal_it_and_see_it_change_state(
     stack: dict[str, Any], servers: dict[str, str], browser: Browser, tenant: str
 ) -> None:
@@ -163,17 +136,6 @@ async def test_signing_in_is_required_and_a_bad_token_is_sent_back(
     await page.get_by_role("button", name="Sign in with this token").click()
     await expect(page.get_by_role("heading", name="Sign in")).to_be_visible()  # 401: back
     await page.close()
-
-
-CONTRAST = "\n".join(
-    line
-    for line in (Path(__file__).parent / "contrast.js").read_text().splitlines()
-    if not line.startswith("//")
-)
-
-UNLABELLED = """() => [...document.querySelectorAll("input:not([type=hidden]), select, textarea")]
-  .filter((el) => !(el.labels && el.labels.length) && !el.getAttribute("aria-label"))
-  .map((el) => el.name)"""
 
 
 async def test_accessibility_basics(
