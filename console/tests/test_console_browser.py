@@ -152,3 +152,25 @@ async def test_accessibility_basics(
         await page.keyboard.press("Tab")  # the first stop is the skip link
         assert await page.evaluate("document.activeElement.textContent") == "Skip to content"
     await page.close()
+
+
+async def test_resubmit_with_corrections_and_a_clinic_scoped_token(
+    stack: dict[str, Any], servers: dict[str, str], browser: Browser, tenant: str
+) -> None:
+    denial = await a_denial(stack, servers["denials"], tenant)
+    page = await browser.new_page()
+    # a token for another clinic of the tenant sees nothing of this clinic's queue
+    await page.goto(f"{servers['console']}/login")
+    await page.get_by_label("Tenant id").fill(tenant)
+    await page.get_by_label("Clinic ids").fill(str(uuid.uuid4()))
+    await page.get_by_role("button", name="Mint and sign in").click()
+    await expect(page.get_by_role("row").filter(has_text="PCN-MRI-1")).to_have_count(0)
+    await page.context.clear_cookies()
+
+    await sign_in(page, servers["console"], tenant)
+    await page.goto(f"{servers['console']}/denials/{denial['id']}")
+    await page.get_by_label("Prior authorization number").fill("PA-778812")
+    await page.get_by_role("button", name="Request the corrected claim").click()
+    await expect(page.get_by_role("status")).to_have_text("Corrected claim requested")
+    await expect(page.get_by_test_id("status")).to_have_text("resubmitted")
+    await page.close()

@@ -86,6 +86,52 @@ async def note(request: Request, denial_id: str, text: Annotated[str, Form()] = 
     return back_to(f"/denials/{denial_id}", "Note added")
 
 
+def corrections(
+    prior_authorization_number: str,
+    referral_number: str,
+    diagnosis_codes: str,
+    line_modifiers: str,
+    note: str,
+) -> dict[str, object]:
+    """The form's fields as the resubmit API takes them; what is left empty stays as it was.
+    Line modifiers are written "1:59 GP, 2:25": line, colon, its modifiers."""
+    body: dict[str, object] = {}
+    if prior_authorization_number.strip():
+        body["prior_authorization_number"] = prior_authorization_number.strip()
+    if referral_number.strip():
+        body["referral_number"] = referral_number.strip()
+    codes = [c.strip().upper().replace(".", "") for c in diagnosis_codes.split(",") if c.strip()]
+    if codes:
+        body["diagnosis_codes"] = codes
+    lines: dict[str, list[str]] = {}
+    for part in line_modifiers.split(","):
+        number, _, mods = part.partition(":")
+        if number.strip() and mods.strip():
+            lines[number.strip()] = mods.split()
+    if lines:
+        body["line_modifiers"] = lines
+    if note.strip():
+        body["note"] = note.strip()
+    return body
+
+
+@router.post("/denials/{denial_id}/resubmit")
+async def resubmit(
+    request: Request,
+    denial_id: str,
+    prior_authorization_number: Annotated[str, Form()] = "",
+    referral_number: Annotated[str, Form()] = "",
+    diagnosis_codes: Annotated[str, Form()] = "",
+    line_modifiers: Annotated[str, Form()] = "",
+    note: Annotated[str, Form()] = "",
+) -> Response:
+    body = corrections(
+        prior_authorization_number, referral_number, diagnosis_codes, line_modifiers, note
+    )
+    await _act(request, denial_id, "resubmit", body)
+    return back_to(f"/denials/{denial_id}", "Corrected claim requested")
+
+
 @router.post("/denials/{denial_id}/write-off")
 async def write_off(
     request: Request, denial_id: str, reason: Annotated[str, Form()] = "other"
