@@ -19,7 +19,8 @@ def bars(title: str, rows: list[tuple[str, float | Decimal]], unit: str = "") ->
         f'<svg role="img" aria-label="{escape(title)}" width="{WIDTH}" height="{height}" '
         f'viewBox="0 0 {WIDTH} {height}" class="chart"><title>{escape(title)}</title>'
     ]
-    for i, (label, value) in enumerate(rows):
+    for i, (name, value) in enumerate(rows):
+        label = name if len(name) <= 24 else name[:23] + "…"
         y = 4 + i * ROW
         length = (WIDTH - LABEL - 90) * float(value) / top
         shown = f"{float(value):,.1f}{unit}" if unit == "%" else f"{unit}{float(value):,.2f}"
