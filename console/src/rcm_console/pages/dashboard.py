@@ -26,12 +26,12 @@ async def dashboard(
     window = {"from": start, "to": end}
     kpis = await console.get_json(request, "claims", "/v1/kpis", group_by="clinic", **window)
     by_payer = await console.get_json(request, "claims", "/v1/kpis", group_by="payer", **window)
-    # the denial charts cover the token's clinics (the analytics API has no clinic filter)
+    scope = {**window, "clinic_id": clinic_id}
     categories = await console.get_json(
-        request, "denials", "/v1/denials/analytics", group_by="category", **window
+        request, "denials", "/v1/denials/analytics", group_by="category", **scope
     )
     payers = await console.get_json(
-        request, "denials", "/v1/denials/analytics", group_by="payer", **window
+        request, "denials", "/v1/denials/analytics", group_by="payer", **scope
     )
     total = kpis["groups"].get(clinic_id, kpis["total"]) if clinic_id else kpis["total"]
 

@@ -98,9 +98,9 @@ async def ingest(
             kind = detect_kind(raw)
             svc = ClaimService(session, tenant_id, actor=actor)
             if kind == "999":
-                summary = await _apply_999(session, svc, parse_999(raw))
+                summary = await _apply_999(session, svc, parse_999(raw), ack_id)
             else:
-                summary = await _apply_277ca(session, svc, parse_277ca(raw))
+                summary = await _apply_277ca(session, svc, parse_277ca(raw), ack_id)
             ack.kind, ack.status, ack.summary = kind, "processed", summary
     except X12SyntaxError as exc:
         async with sessions() as session, session.begin():
@@ -114,7 +114,10 @@ async def ingest(
     return IngestResult(stored, duplicate=False)
 
 
-async def _apply_999(session: AsyncSession, svc: ClaimService, ack: Ack999) -> dict[str, Any]:
+async def _apply_999(
+    session: AsyncSession, svc: ClaimService, ack: Ack999, ack_id: str
+) -> dict[str, Any]:
+    # each history entry names the acknowledgment it came from (a biller opens it)
     submissions = SubmissionRepository(session, svc.tenant_id)
     rejected, accepted, unknown = 0, 0, 0
     for group in ack.groups:
@@ -131,9 +134,11 @@ async def _apply_999(session: AsyncSession, svc: ClaimService, ack: Ack999) -> d
                     continue
                 if tx.accepted:
                     accepted += 1
-                    await svc.note(claim, "999 accepted", {"status": tx.status})
+                    await svc.note(
+                        claim, "999 accepted", {"status": tx.status, "acknowledgment_id": ack_id}
+                    )
                 else:
-                    rejected += await _reject(svc, claim, "999", tx.errors or [tx.status])
+                    rejected += await _reject(svc, claim, "999", tx.errors or [tx.status], ack_id)
     return {
         "transactions_accepted": accepted,
         "claims_rejected": rejected,
@@ -142,7 +147,7 @@ async def _apply_999(session: AsyncSession, svc: ClaimService, ack: Ack999) -> d
 
 
 async def _apply_277ca(
-    session: AsyncSession, svc: ClaimService, statuses: list[ClaimStatus]
+    session: AsyncSession, svc: ClaimService, statuses: list[ClaimStatus], ack_id: str
 ) -> dict[str, Any]:
     found = {
         c.patient_control_number: c
@@ -157,13 +162,15 @@ async def _apply_277ca(
             unknown += 1
             continue
         if status.accepted:
-            accepted += await _accept(svc, claim, status)
+            accepted += await _accept(svc, claim, status, ack_id)
         else:
-            rejected += await _reject(svc, claim, "277CA", status.reasons or status.statuses)
+            rejected += await _reject(
+                svc, claim, "277CA", status.reasons or status.statuses, ack_id
+            )
     return {"claims_accepted": accepted, "claims_rejected": rejected, "claims_unknown": unknown}
 
 
-async def _accept(svc: ClaimService, claim: Claim, status: ClaimStatus) -> int:
+async def _accept(svc: ClaimService, claim: Claim, status: ClaimStatus, ack_id: str) -> int:
     if status.payer_claim_control_number:
         claim.payer_claim_control_number = status.payer_claim_control_number
     if claim.first_acceptance is None:
@@ -171,7 +178,9 @@ async def _accept(svc: ClaimService, claim: Claim, status: ClaimStatus) -> int:
     # Only a submitted claim is moved: a 277CA can arrive after the 835 (paid to accepted
     # is a reversal's move, not an acknowledgment's).
     if Status(claim.status) != Status.SUBMITTED:
-        await svc.note(claim, "277CA accepted", {"statuses": status.statuses})
+        await svc.note(
+            claim, "277CA accepted", {"statuses": status.statuses, "acknowledgment_id": ack_id}
+        )
         return 0
     previous = claim.status
     claim.accepted_at = claim.accepted_at or now()
@@ -180,7 +189,7 @@ async def _accept(svc: ClaimService, claim: Claim, status: ClaimStatus) -> int:
         previous,
         Status.ACCEPTED,
         ClaimAccepted.event_type,
-        {"source": "277CA", "statuses": status.statuses},
+        {"source": "277CA", "statuses": status.statuses, "acknowledgment_id": ack_id},
     )
     await publish(
         svc.session,
@@ -194,11 +203,17 @@ async def _accept(svc: ClaimService, claim: Claim, status: ClaimStatus) -> int:
     return 1
 
 
-async def _reject(svc: ClaimService, claim: Claim, source: str, reasons: list[str]) -> int:
+async def _reject(
+    svc: ClaimService, claim: Claim, source: str, reasons: list[str], ack_id: str
+) -> int:
     if claim.first_acceptance is None:
         claim.first_acceptance = False
     if not lifecycle.can_move(Status(claim.status), Status.REJECTED):
-        await svc.note(claim, f"{source} rejection not applied", {"reasons": reasons})
+        await svc.note(
+            claim,
+            f"{source} rejection not applied",
+            {"reasons": reasons, "acknowledgment_id": ack_id},
+        )
         return 0
     previous = claim.status
     claim.rejection_reasons = reasons
@@ -207,7 +222,7 @@ async def _reject(svc: ClaimService, claim: Claim, source: str, reasons: list[st
         previous,
         Status.REJECTED,
         ClaimRejected.event_type,
-        {"source": source, "reasons": reasons},
+        {"source": source, "reasons": reasons, "acknowledgment_id": ack_id},
     )
     await publish(
         svc.session, svc.tenant_id, ClaimRejected(**svc.ids(claim), source=source, reasons=reasons)

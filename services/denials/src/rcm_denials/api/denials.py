@@ -41,7 +41,7 @@ from rcm_denials.service import analytics as stats
 from rcm_denials.service.common import now
 from rcm_denials.service.workqueue import WorkQueue
 from rcm_shared.auth import Principal, requires
-from rcm_shared.errors import InvalidInput, NotFound, ValidationFailed, field_path
+from rcm_shared.errors import Forbidden, InvalidInput, NotFound, ValidationFailed, field_path
 from rcm_shared.runtime import Session
 
 router = APIRouter(prefix="/v1/denials", tags=["denials"])
@@ -255,15 +255,22 @@ async def denial_analytics(
     date_from: Annotated[date | None, Query(alias="from")] = None,
     date_to: Annotated[date | None, Query(alias="to")] = None,
     interval: Literal["day", "week"] | None = None,
+    clinic_id: Annotated[str | None, Query(max_length=36)] = None,
 ) -> AnalyticsOut:
     """Denial rate by count and by dollars per group (and per day or week), the top
-    reasons, the recovery rate and the days to resolve, over remittance dates."""
+    reasons, the recovery rate and the days to resolve, over remittance dates; for one
+    clinic when `clinic_id` is given."""
     end = date_to or now().date()
     start = date_from or end - timedelta(days=90)
     if start > end:
         raise InvalidInput("invalid period", [{"path": "query.from", "message": "after to"}])
+    clinics = principal.clinic_ids
+    if clinic_id is not None:
+        if not principal.may_see_clinic(clinic_id):
+            raise Forbidden("this token does not cover that clinic", [{"path": "query.clinic_id"}])
+        clinics = frozenset({clinic_id})
     return await stats.analytics(
-        session, principal.tenant_id, group_by, start, end, interval, principal.clinic_ids
+        session, principal.tenant_id, group_by, start, end, interval, clinics
     )
 
 
