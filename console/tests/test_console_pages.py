@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 from playwright.async_api import Browser, expect
+from sqlalchemy import func, select
 
 from rcm_shared.testing.fixtures import REPO
 
@@ -28,6 +29,7 @@ from rcm_denials.app import create_app as denials_app
 from rcm_denials.config import DenialsSettings
 from rcm_remittance.app import create_app as remittance_app
 from rcm_remittance.config import RemittanceSettings
+from rcm_remittance.models import ClaimRef
 from rcm_shared.testing.fixtures import bearer, serving, settings_for, wait_for
 
 from .browser_kit import CONTRAST, SHOTS, UNLABELLED, sign_in
@@ -106,7 +108,7 @@ async def test_find_a_claim_and_read_its_timeline(
 
 
 async def test_match_an_unmatched_payment_by_hand(
-    servers: dict[str, str], browser: Browser, tenant: str
+    stack: dict[str, Any], servers: dict[str, str], browser: Browser, tenant: str
 ) -> None:
     claim = await a_claim(servers["claims"], tenant)
     async with httpx.AsyncClient(
@@ -118,11 +120,16 @@ async def test_match_an_unmatched_payment_by_hand(
         )  # fmt: skip
         assert posted.status_code == 201, posted.text
 
-        async def claim_known() -> bool:  # the remittance service's copy of the claim
-            response = await api.get(f"/v1/claims/{claim['id']}/postings")
-            return response.status_code == 200
+        async def claim_known() -> bool:  # the remittance service's copy, from rcm.claims
+            async with stack["engines"]["remittance"].connect() as conn:
+                found = await conn.scalar(
+                    select(func.count()).where(
+                        ClaimRef.tenant_id == tenant, ClaimRef.claim_id == claim["id"]
+                    )
+                )
+            return bool(found)
 
-        await wait_for(claim_known, timeout=30, what="the claim in the remittance service")
+        await wait_for(claim_known, timeout=60, what="the claim in the remittance service")
         before = (await api.get("/v1/unmatched-payments")).json()["items"]
     assert len(before) == 2
     page = await browser.new_page()

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from rcm_shared.testing.fixtures import REPO, RUN_ID, free_port, stack_script
+from rcm_shared.testing.fixtures import REPO, RUN_ID, free_listen_port, stack_script
 
 if str(REPO) not in sys.path:  # deploy/ is not an installed package
     sys.path.insert(0, str(REPO))
@@ -40,12 +40,18 @@ class FaultStack:
 
 @pytest.fixture(scope="session")
 def fault_stack() -> Iterator[FaultStack]:
-    names = ["eligibility", "claims", "remittance", "denials", "sandbox"]
+    # every process the stack starts gets its own port (patients and the console too, or
+    # they would take the defaults of a stack that may be up beside the tests)
+    names = ["eligibility", "claims", "remittance", "denials", "patients", "sandbox", "console"]
+    ports: list[int] = []
+    while len(ports) < len(names) + 3:
+        if (port := free_listen_port()) not in ports:
+            ports.append(port)
     settings = {
-        "RCM_PG_PORT": str(free_port()),
-        "RCM_KAFKA_PORT": str(free_port()),
-        "RCM_KAFKA_CONTROLLER_PORT": str(free_port()),
-        **{f"RCM_{n.upper()}_PORT": str(free_port()) for n in names},
+        "RCM_PG_PORT": str(ports[0]),
+        "RCM_KAFKA_PORT": str(ports[1]),
+        "RCM_KAFKA_CONTROLLER_PORT": str(ports[2]),
+        **{f"RCM_{n.upper()}_PORT": str(p) for n, p in zip(names, ports[3:], strict=True)},
         # the jars `make test` fetched for the suite's own broker
         "RCM_KAFKA_LIB": str(REPO / ".cache" / "kafka" / "lib"),
         # a brisk day: mailboxes read twice a second, 835s when the flow asks for them

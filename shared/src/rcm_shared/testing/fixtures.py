@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import importlib.util
 import os
+import random
 import socket
 import sys
 import time
@@ -131,6 +132,26 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def free_listen_port() -> int:
+    """A free port below the kernel's ephemeral range, for a server started later by
+    another process: a port from the ephemeral range can be taken in the meantime as the
+    source port of some outgoing connection (seen: the fault tier's stack refusing to start
+    a service because its port had become a client's)."""
+    low = 32768
+    with contextlib.suppress(OSError, ValueError):
+        low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    rng = random.Random()  # noqa: S311 - a port, not a secret
+    for _ in range(200):
+        port = rng.randrange(max(1024, low - 12000), low)
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    return free_port()
 
 
 @contextlib.asynccontextmanager
