@@ -13,15 +13,12 @@ from pathlib import Path
 
 from playwright.async_api import async_playwright
 
-FLAGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]  # fmt: skip
+from rcm_console.chromium import CHROMIUM, FLAGS
 
 
 async def shoot(base: str, tenant: str, out: Path) -> None:
     async with async_playwright() as p:
-        browser = await p.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS)
+        browser = await p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         page = await browser.new_page(viewport={"width": 1280, "height": 900})
         await page.goto(f"{base}/login")
         await page.screenshot(path=str(out / "login.png"))

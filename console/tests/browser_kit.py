@@ -1,21 +1,12 @@
-"""What the console's browser tests share: where Debian's chromium is, how it is started
-here, and signing in."""
+"""What the console's browser tests share: signing in, where screenshots go, and the
+page checks (labels, contrast)."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 from playwright.async_api import Page, expect
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-HAVE_CHROMIUM = Path(CHROMIUM).exists()
-# Without the background-networking flags chromium keeps reaching for Google's hosts,
-# which this closed network refuses.
-FLAGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]  # fmt: skip
 # .cache: not committed; the README's screenshots are chosen by hand from a run
 SHOTS = Path(__file__).resolve().parents[2] / ".cache" / "console-screenshots"
 

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import pytest
 from playwright.async_api import Browser, async_playwright
 
-from .browser_kit import CHROMIUM, FLAGS, HAVE_CHROMIUM
+from rcm_console.chromium import CHROMIUM, FLAGS, HAVE_CHROMIUM
 
 
 @pytest.fixture(scope="module")

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, status
 from fastapi.responses import JSONResponse
 
 from rcm_patients.api.deps import IdempotencyKey, Reader, Session, Writer
-from rcm_patients.models import Account, PaymentPlan, PlanInstallment
+from rcm_patients.models import Account, PaymentPlan, PlanInstallment, Refund
 from rcm_patients.repository import (
     AccountRepository,
     LedgerRepository,
@@ -59,6 +60,35 @@ def visit_out(view: VisitView) -> VisitOut:
     )
 
 
+def installment_out(i: PlanInstallment) -> InstallmentOut:
+    return InstallmentOut(
+        number=i.number, due_date=i.due_date, amount=i.amount, paid=i.paid, status=i.status
+    )
+
+
+def refund_out(r: Refund) -> RefundOut:
+    return RefundOut(
+        id=r.id,
+        amount=r.amount,
+        status=r.status,
+        method=r.method,
+        reference=r.reference,
+        issued_on=r.issued_on,
+    )
+
+
+async def idempotent(
+    session: Session,
+    principal: Principal,
+    key: str | None,
+    body: dict[str, Any],
+    run: Callable[[], Awaitable[tuple[int, dict[str, Any]]]],
+) -> JSONResponse:
+    """A creating POST under Idempotency-Key (rcm_shared.idempotency), as JSON."""
+    code, payload = await once(session, principal.tenant_id, key, body, run)
+    return JSONResponse(payload, status_code=code)
+
+
 def plan_out(plan: PaymentPlan, items: list[PlanInstallment]) -> PlanOut:
     return PlanOut(
         id=plan.id,
@@ -69,13 +99,7 @@ def plan_out(plan: PaymentPlan, items: list[PlanInstallment]) -> PlanOut:
         day_of_month=plan.day_of_month,
         status=plan.status,
         missed=plan.missed,
-        schedule=[
-            InstallmentOut(
-                number=i.number, due_date=i.due_date, amount=i.amount, paid=i.paid, status=i.status
-            )
-            for i in items
-            if i.plan_id == plan.id
-        ],
+        schedule=[installment_out(i) for i in items if i.plan_id == plan.id],
     )
 
 
@@ -107,17 +131,7 @@ async def account_out(session: Session, principal: Principal, account: Account) 
         pending_insurance=pending,
         collections_flagged_on=account.collections_flagged_on,
         visits=[visit_out(v) for v in views],
-        refunds=[
-            RefundOut(
-                id=r.id,
-                amount=r.amount,
-                status=r.status,
-                method=r.method,
-                reference=r.reference,
-                issued_on=r.issued_on,
-            )
-            for r in await repo.account_refunds(account.id)
-        ],
+        refunds=[refund_out(r) for r in await repo.account_refunds(account.id)],
         plans=[plan_out(p, items) for p in plans],
         created_at=account.created_at,
     )
@@ -136,10 +150,7 @@ async def register_account(
         account = await svc.register(session, principal, body)
         return 201, (await account_out(session, principal, account)).model_dump(mode="json")
 
-    code, payload = await once(
-        session, principal.tenant_id, idempotency_key, body.model_dump(mode="json"), run
-    )
-    return JSONResponse(payload, status_code=code)
+    return await idempotent(session, principal, idempotency_key, body.model_dump(mode="json"), run)
 
 
 @router.get("/accounts", response_model=AccountPage, summary="Accounts, with their balances")
@@ -248,23 +259,13 @@ async def post_payment(
             reference=payment.reference,
             received_on=payment.received_on,
             applied=[ApplicationOut(claim_id=c, amount=a) for c, a in applied],
-            installments=[
-                InstallmentOut(
-                    number=i.number,
-                    due_date=i.due_date,
-                    amount=i.amount,
-                    paid=i.paid,
-                    status=i.status,
-                )
-                for i in installments
-            ],
+            installments=[installment_out(i) for i in installments],
             balance_after=after,
         )
         return 201, out.model_dump(mode="json")
 
     body_json = {"account_id": account_id, **body.model_dump(mode="json")}
-    code, payload = await once(session, principal.tenant_id, idempotency_key, body_json, run)
-    return JSONResponse(payload, status_code=code)
+    return await idempotent(session, principal, idempotency_key, body_json, run)
 
 
 @router.post(
@@ -281,20 +282,11 @@ async def post_refund(
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     async def run() -> tuple[int, dict[str, Any]]:
-        r = await svc.issue_refund(session, principal, account_id, body)
-        out = RefundOut(
-            id=r.id,
-            amount=r.amount,
-            status=r.status,
-            method=r.method,
-            reference=r.reference,
-            issued_on=r.issued_on,
-        )
-        return 201, out.model_dump(mode="json")
+        refund = await svc.issue_refund(session, principal, account_id, body)
+        return 201, refund_out(refund).model_dump(mode="json")
 
     body_json = {"account_id": account_id, **body.model_dump(mode="json")}
-    code, payload = await once(session, principal.tenant_id, idempotency_key, body_json, run)
-    return JSONResponse(payload, status_code=code)
+    return await idempotent(session, principal, idempotency_key, body_json, run)
 
 
 @router.post(
@@ -318,8 +310,7 @@ async def create_plan(
         return 201, plan_out(plan, items).model_dump(mode="json")
 
     body_json = {"account_id": account_id, **body.model_dump(mode="json")}
-    code, payload = await once(session, principal.tenant_id, idempotency_key, body_json, run)
-    return JSONResponse(payload, status_code=code)
+    return await idempotent(session, principal, idempotency_key, body_json, run)
 
 
 @router.get("/payment-plans/{plan_id}", response_model=PlanOut)

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from rcm_shared.events.remittance import ClaimPaymentAdjudicated
@@ -190,12 +191,22 @@ def changes(
     return out
 
 
-def balances(entries: Iterable[tuple[str, str, Decimal]]) -> dict[Key, Decimal]:
-    """The insurance side of a visit by key, from (line key, category, amount) entries."""
-    out: dict[Key, Decimal] = defaultdict(lambda: ZERO)
-    for line, category, amount in entries:
-        out[line, category] += amount
-    return dict(out)
+@dataclass(frozen=True, slots=True)
+class OpenVisit:
+    visit_id: str
+    balance: Decimal
+    pending_insurance: bool
+    due_since: date | None
+    service_date: date
+
+
+def payment_order(visits: Iterable[OpenVisit]) -> list[tuple[str, Decimal]]:
+    """Where a patient payment goes first: what is billed to the patient, oldest first,
+    then what still waits on a payer."""
+    ordered = sorted(
+        visits, key=lambda v: (v.pending_insurance, v.due_since or v.service_date, v.service_date)
+    )
+    return [(v.visit_id, v.balance) for v in ordered]
 
 
 def oldest_first(

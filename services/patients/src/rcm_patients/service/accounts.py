@@ -200,15 +200,17 @@ async def post_payment(
         spread = ledger.oldest_first([(chosen[0].visit.id, chosen[0].balance)], body.amount)
         limit = chosen[0].balance
     else:
-        ordered = sorted(
-            views,
-            key=lambda v: (
+        ordered = ledger.payment_order(
+            ledger.OpenVisit(
+                v.visit.id,
+                v.balance,
                 v.visit.pending_insurance,
-                v.visit.patient_due_since or v.visit.service_date_from,
+                v.visit.patient_due_since,
                 v.visit.service_date_from,
-            ),
+            )
+            for v in views
         )
-        spread = ledger.oldest_first([(v.visit.id, v.balance) for v in ordered], body.amount)
+        spread = ledger.oldest_first(ordered, body.amount)
         limit = balance
     if body.amount > limit:
         raise InvalidInput(
